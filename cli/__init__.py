@@ -1,0 +1,1 @@
+"""The `jingjin` command line."""

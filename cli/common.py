@@ -1,0 +1,55 @@
+"""What every command shares: opening the database and turning errors into exit codes."""
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+import typer
+from sqlmodel import Session
+
+from model.db import get_engine, session_scope
+from model.migrate import require_migrated
+from rules.errors import JingjinError
+
+# Exit statuses people and scripts can rely on.
+EXIT_INPUT = 2  # bad input, unknown item or event
+EXIT_REFUSED = 3  # a rule refused the transition
+EXIT_CONFLICT = 4  # somebody else changed the item first
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def exit_code_for(error: JingjinError) -> int:
+    return getattr(error, "exit_code", EXIT_INPUT)
+
+
+def reports_errors(func: Callable) -> Callable:
+    """Show our own errors as their zh-TW message and exit status, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except JingjinError as error:
+            fail(str(error), exit_code_for(error))
+
+    return wrapper
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    """A unit of work on the configured database, refused if it is not migrated."""
+    require_migrated(get_engine())
+    with session_scope() as session:
+        yield session
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")

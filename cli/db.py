@@ -1,0 +1,23 @@
+"""`jingjin db …`: the schema of the configured database."""
+
+import typer
+
+from model.db import get_engine
+from model.migrate import current_revision, head_revision, upgrade
+
+app = typer.Typer(help="資料庫結構 (Alembic 遷移)", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_command() -> None:
+    """建立或更新資料表到最新版本。"""
+    engine = get_engine()
+    upgrade(engine)
+    typer.echo(f"資料庫已是最新版本 {current_revision(engine)}：{engine.url.render_as_string()}")
+
+
+@app.command("current")
+def current_command() -> None:
+    """顯示資料庫目前的版本與最新版本。"""
+    engine = get_engine()
+    typer.echo(f"目前 {current_revision(engine) or '(未建立)'}，最新 {head_revision(engine)}")

@@ -1,0 +1,17 @@
+"""The `jingjin` console command."""
+
+import typer
+
+from cli import budget, db, demo, imports, rules_cmd
+
+app = typer.Typer(
+    help="jingjin：推動中小學數位學習精進方案 管考與審核系統",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(imports.schools_app, name="schools")
+app.add_typer(imports.products_app, name="products")
+app.add_typer(budget.app, name="budget")
+app.command("demo")(demo.demo_command)

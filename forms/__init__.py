@@ -1,0 +1,1 @@
+"""Official documents generated from the data, and how values are shown to people."""

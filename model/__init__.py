@@ -1,0 +1,1 @@
+"""The data model, its database session and its migrations."""

@@ -1,0 +1,38 @@
+"""One settings class; values come from the environment (prefix JINGJIN_) or a .env file."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr, computed_field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JINGJIN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "var"
+    # Empty means the embedded SQLite file under data_dir.
+    database_url: str = ""
+    timezone: str = "Asia/Taipei"
+    base_url: str = "http://127.0.0.1:8000"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    mail_from: str = "jingjin@localhost"
+    mail_from_name: str = "數位學習精進方案管考系統"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'jingjin.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

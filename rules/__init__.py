@@ -1,0 +1,61 @@
+"""Yearly rules of 「推動中小學數位學習精進方案」: data files, validation and pure formulas."""
+
+from rules.budget import (
+    BUSINESS_KEYS,
+    ITEM_KEYS,
+    Estimate,
+    SchoolFacts,
+    admin_staff,
+    admin_staff_persons,
+    administration_fee,
+    ceil_bp,
+    ceil_ratio,
+    counseling_staff,
+    digital_content,
+    estimate,
+    half_up_ratio,
+    it_staff,
+    mdm_licences,
+    nhi_premium,
+    office_operations,
+    school_companion,
+    substitute_teaching,
+    teacher_training,
+)
+from rules.calendar import WorkCalendar
+from rules.errors import InputError, JingjinError, RulesFileError
+from rules.schema import YearRules, available_years, load_rules, load_rules_file
+from rules.targets import senior_high_sampled_schools, targets
+
+__all__ = [
+    "BUSINESS_KEYS",
+    "ITEM_KEYS",
+    "Estimate",
+    "InputError",
+    "JingjinError",
+    "RulesFileError",
+    "SchoolFacts",
+    "WorkCalendar",
+    "YearRules",
+    "admin_staff",
+    "admin_staff_persons",
+    "administration_fee",
+    "available_years",
+    "ceil_bp",
+    "ceil_ratio",
+    "counseling_staff",
+    "digital_content",
+    "estimate",
+    "half_up_ratio",
+    "it_staff",
+    "load_rules",
+    "load_rules_file",
+    "mdm_licences",
+    "nhi_premium",
+    "office_operations",
+    "school_companion",
+    "senior_high_sampled_schools",
+    "substitute_teaching",
+    "targets",
+    "teacher_training",
+]

@@ -1,0 +1,1 @@
+"""Lifecycles of plans, software purchases and reimbursements."""

@@ -1,0 +1,188 @@
+"""rules/113.toml: every number sourced, validated, and broken copies named by key."""
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from rules import RulesFileError, available_years, load_rules, load_rules_file
+from rules.errors import JingjinError
+from rules.schema import RULES_DIR
+
+SOURCE = RULES_DIR / "113.toml"
+
+
+def _broken(tmp_path: Path, old: str, new: str, name: str = "113.toml") -> Path:
+    text = SOURCE.read_text(encoding="utf-8")
+    assert old in text, f"fixture text not found: {old!r}"
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _error(path: Path) -> RulesFileError:
+    with pytest.raises(RulesFileError) as exc:
+        load_rules_file(path)
+    return exc.value
+
+
+# ------------------------------------------------------------------ the real file
+def test_load_rules_reads_113_numbers():
+    r = load_rules(113)
+    assert r.period.start == date(2024, 1, 1)
+    assert r.period.end == date(2025, 1, 31)
+    assert r.budget.admin_staff.per_person == 650000
+    assert [(b.min_schools, b.max_schools, b.persons) for b in r.budget.admin_staff.bands] == [
+        (1, 60, 1), (61, 180, 2), (181, None, 3)
+    ]
+    assert r.budget.counseling_staff.schools_per_person == 50
+    assert r.budget.counseling_staff.rounding == "ceil"
+    assert r.budget.it_staff.max_persons == 5
+    assert (r.budget.part_time_pi.min_monthly, r.budget.part_time_pi.max_monthly) == (5000, 8000)
+    assert (r.budget.part_time_co_pi.min_monthly, r.budget.part_time_co_pi.max_monthly) == (
+        4000, 6000)
+    assert r.budget.substitute_teaching.rates == {"國小": 336, "國中": 378, "高中": 420}
+    assert r.budget.substitute_teaching.nhi_premium_bp == 211
+    assert r.budget.digital_content.per_head == 0
+    assert r.budget.administration.cap == 600000
+
+
+def test_load_rules_reads_software_and_deadlines():
+    r = load_rules(113)
+    assert r.software.approved_list_name == "校園數位內容與教學軟體選購名單"
+    assert len(r.software.data_clause_products) == 6
+    assert "Loilonote" in r.software.data_clause_products
+    assert r.software.data_clause_text == (
+        "配合介接教育體系身分認證服務及授權將資料或學習數據傳送至教育大數據指定之系統"
+    )
+    assert r.software.meeting.min_attendees_by_role == {
+        "teacher": 1, "school_admin": 1, "office_member": 1
+    }
+    assert r.software.disbursement_deadline.date == date(2024, 11, 30)
+    assert r.software.disbursement_deadline.roll_to_working_day is False
+    assert r.settlement.date == date(2025, 3, 31)
+    assert r.settlement.roll_to_working_day is True
+    assert r.reminders.offsets_working_days == (14, 7, 3, 1)
+    assert [(s.to, s.after_working_days) for s in r.reminders.escalation] == [
+        ("owner", 0), ("county_supervisor", 3), ("ministry", 5)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("amount", "method", "allowed"),
+    [
+        (150000, "small_purchase", True),
+        (150000, "open", True),              # 小額採購: any method
+        (150001, "small_purchase", False),
+        (150001, "three_quotes", True),
+        (1499999, "restricted_justified", True),
+        (1499999, "open", False),
+        (1500000, "three_quotes", False),
+        (1500000, "open", True),
+        (1500000, "selective", True),
+        (1500000, "restricted", True),
+    ],
+)
+def test_procurement_method_allowed_at_thresholds(amount, method, allowed):
+    assert load_rules(113).procurement.method_allowed(amount, method) is allowed
+
+
+@pytest.mark.parametrize(
+    ("plan", "first_bp", "holdback_bp"),
+    [(1499999, 10000, 0), (1500000, 3000, 0), (9999999, 3000, 0), (10000000, 3000, 500)],
+)
+def test_disbursement_band_for_plan_amount(plan, first_bp, holdback_bp):
+    band = load_rules(113).disbursement.band_for(plan)
+    assert (band.first_tranche_max_bp, band.holdback_min_bp) == (first_bp, holdback_bp)
+
+
+def test_rules_file_cites_source_on_every_numbered_line():
+    for number, line in enumerate(SOURCE.read_text(encoding="utf-8").splitlines(), 1):
+        code = line.split("#", 1)[0]
+        if re.search(r"\d", code):
+            assert "#" in line, f"113.toml line {number} has no source comment: {line}"
+
+
+def test_load_rules_caches_per_year_and_directory():
+    assert load_rules(113) is load_rules(113)
+    assert load_rules(113) is load_rules(113, RULES_DIR)
+
+
+def test_year_rules_refuses_mutation():
+    with pytest.raises(ValidationError):
+        load_rules(113).year = 114
+
+
+def test_available_years_lists_numeric_files(tmp_path):
+    for name in ("113.toml", "114.toml", "notes.toml", "readme.txt"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert available_years(tmp_path) == [113, 114]
+    assert 113 in available_years()
+
+
+# ------------------------------------------------------------------ broken copies
+def test_load_rules_names_year_and_path_when_missing(tmp_path):
+    with pytest.raises(RulesFileError) as exc:
+        load_rules(999, tmp_path)
+    assert "999" in str(exc.value)
+    assert str(tmp_path) in str(exc.value)
+
+
+def test_load_rules_refuses_year_mismatch(tmp_path):
+    _broken(tmp_path, "year = 113", "year = 113", name="114.toml")
+    with pytest.raises(RulesFileError) as exc:
+        load_rules(114, tmp_path)
+    assert exc.value.key == "year"
+
+
+def test_load_rules_from_directory_reads_copy(tmp_path):
+    _broken(tmp_path, "per_session = 30000", "per_session = 31000")
+    assert load_rules(113, tmp_path).budget.teacher_training.per_session == 31000
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("cap = 10000000", "cap = 10000000.0", "budget.office_operations.cap"),
+        ("cap = 10000000", "cap = true", "budget.office_operations.cap"),
+        ("cap = 10000000", 'cap = "10000000"', "budget.office_operations.cap"),
+        ("per_session = 30000", "per_session = -30000", "budget.teacher_training.per_session"),
+        ('"國小" = 336', '"國小" = -336', "budget.substitute_teaching.rates.國小"),
+        ("nhi_premium_bp = 211", "nhi_premium_bp = -211",
+         "budget.substitute_teaching.nhi_premium_bp"),
+        ("cap = 10000000", "cap = 10000000\ncapp = 1", "budget.office_operations.capp"),
+        ("per_school = 20000", "", "budget.school_companion.per_school"),
+        ("max_monthly = 8000", "max_monthly = 4000", "budget.part_time_pi.max_monthly"),
+        ("days_per_semester_max = 5", "days_per_semester_max = 2",
+         "targets.companion.days_per_semester_max"),
+        ("min_schools = 61", "min_schools = 62", "budget.admin_staff.bands"),
+        ("{ min_schools = 181, persons = 3 }",
+         "{ min_schools = 181, max_schools = 500, persons = 3 }", "budget.admin_staff.bands"),
+        ("min_amount = 150001", "min_amount = 150002", "procurement.bands"),
+        ("end = 2025-01-31", "end = 2023-12-31", "period.end"),
+        ("start = 2024-01-01", "start = 1990-01-01", "period.start"),
+        ("rounding = \"ceil\"", "rounding = \"round\"", "budget.counseling_staff.rounding"),
+        ("2024-02-17,  #", "2024-02-19,  #", "calendar.makeup_workdays"),
+        ("2024-02-17,  #", "2024-02-14,  #", "calendar.makeup_workdays"),
+        ("2025-12-25,", "2026-12-25,", "calendar.holidays"),
+        ("[14, 7, 3, 1]", "[7, 14, 3, 1]", "reminders.offsets_working_days"),
+        ("to = \"ministry\", after_working_days = 5", "to = \"ministry\", after_working_days = 2",
+         "reminders.escalation"),
+        ("teacher = 1,", "principal = 1,", "software.meeting.min_attendees_by_role.principal"),
+        ("date = 2024-11-30", "date = 2025-11-30", "software.disbursement_deadline.date"),
+        ("date = 2025-03-31", "date = 2026-03-31", "settlement.date"),
+        ("first_year = 2024", "first_year = 2025", "calendar.holidays"),
+    ],
+)
+def test_load_rules_file_names_broken_key(tmp_path, old, new, key):
+    error = _error(_broken(tmp_path, old, new))
+    assert error.key.startswith(key), (error.key, error.problem)
+    assert str(error).startswith(f"rules/113.toml: {error.key}: ")
+    assert isinstance(error, JingjinError)
+
+
+def test_load_rules_file_reports_toml_syntax_error(tmp_path):
+    error = _error(_broken(tmp_path, "year = 113", "year = = 113"))
+    assert "113.toml" in str(error)
