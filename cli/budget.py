@@ -13,9 +13,7 @@ app = typer.Typer(help="經費估算", no_args_is_help=True)
 
 
 def _facts(rows) -> list[SchoolFacts]:
-    return [
-        SchoolFacts(r.level, r.area == "偏遠", r.classes, r.teachers, r.students) for r in rows
-    ]
+    return [SchoolFacts(r.level, r.area == "偏遠", r.classes, r.teachers, r.students) for r in rows]
 
 
 def _one_county(rows, county: str | None) -> tuple[str, list]:

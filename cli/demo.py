@@ -29,7 +29,12 @@ def demo_command(
         ensure_year(session, year)
         summary = generate(session, year=year, county_name=county, all_counties=all_counties)
     typer.echo(f"資料庫：{engine.url.render_as_string()}")
-    typer.echo(f"{year} 年度規則已載入；示範資料（合成）：{summary}")
+    typer.echo(f"{year} 年度規則已載入。")
+    typer.echo(
+        f"示範資料（合成，新增）：{summary.counties} 縣市、{summary.schools} 校、"
+        f"{summary.users} 位使用者、{summary.products} 項產品、{summary.plans} 份計畫、"
+        f"{summary.purchases} 件採購、{summary.milestones} 個期限"
+    )
     with session_scope(engine) as session:
         row = session.exec(select(County).where(County.name == county)).one()
         est, goals = county_estimate(session, row, rules)

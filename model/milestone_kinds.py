@@ -1,0 +1,44 @@
+"""The kinds of dated obligation a county carries (SPEC.md, Deadlines), with their titles.
+
+Milestone.kind stores the value; reminders, escalation and the sweep read these names, so
+a new kind is added here once rather than spelled out in each of them.
+"""
+
+from enum import StrEnum
+
+
+class MilestoneKind(StrEnum):
+    working_meeting = "meeting.working"
+    moe_team_meeting = "meeting.moe_team"
+    parent_session = "parent_session"
+    open_lesson = "open_lesson"
+    purchase_disbursement = "purchase.disbursement"
+    literacy_training = "training.literacy"
+    workshop = "training.workshop"
+    settlement_due = "settlement.due"
+
+    @property
+    def title(self) -> str:
+        return MILESTONE_TITLES[self]
+
+
+MILESTONE_TITLES = {
+    MilestoneKind.working_meeting: "推動辦公室工作會議",
+    MilestoneKind.moe_team_meeting: "教育部輔導團隊參與會議",
+    MilestoneKind.parent_session: "家長宣講",
+    MilestoneKind.open_lesson: "數位學習模式公開觀議課",
+    MilestoneKind.purchase_disbursement: "數位內容及教學軟體經費請撥",
+    MilestoneKind.literacy_training: "數位素養教師培訓",
+    MilestoneKind.workshop: "數位學習工作坊",
+    MilestoneKind.settlement_due: "經費結報",
+}
+
+# Plain-string aliases for callers that compare with Milestone.kind directly.
+WORKING_MEETING = MilestoneKind.working_meeting.value
+MOE_TEAM_MEETING = MilestoneKind.moe_team_meeting.value
+PARENT_SESSION = MilestoneKind.parent_session.value
+OPEN_LESSON = MilestoneKind.open_lesson.value
+PURCHASE_DISBURSEMENT = MilestoneKind.purchase_disbursement.value
+LITERACY_TRAINING = MilestoneKind.literacy_training.value
+WORKSHOP = MilestoneKind.workshop.value
+SETTLEMENT_DUE = MilestoneKind.settlement_due.value

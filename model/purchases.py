@@ -1,0 +1,175 @@
+"""Software purchases in the workflow service: creating them, their guards' facts."""
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from model.tables import BudgetLine, Milestone, Plan, Product, Purchase, User
+from model.workflow import Lifecycle, actor_of, log_creation
+from rules import YearRules
+from states.errors import Refusal, TransitionRefused
+from states.purchase import (
+    DISBURSEMENT_MILESTONE,
+    STEPS,
+    ProductFacts,
+    PurchaseContext,
+    PurchaseMachine,
+)
+from states.steps import COUNTY_ROLES
+from states.values import BudgetItem, ItemType, PlanState, PurchaseState
+
+APPROVED_PLAN_STATES = (PlanState.approved, PlanState.in_execution)
+
+
+def _product(session: Session, row: Purchase, serial: str | None) -> ProductFacts | None:
+    query = select(Product).where(Product.year == row.year)
+    query = (
+        query.where(Product.serial == serial)
+        if serial
+        else query.where(Product.id == row.product_id)
+    )
+    product = session.exec(query).first()
+    if product is None:
+        return None
+    return ProductFacts(product.serial, product.name, product.needs_data_clause)
+
+
+def _plan(session: Session, row: Purchase) -> Plan | None:
+    return session.exec(
+        select(Plan).where(Plan.county_id == row.county_id, Plan.year == row.year)
+    ).first()
+
+
+def _content_line(session: Session, plan: Plan | None) -> int:
+    if plan is None:
+        return 0
+    line = session.exec(
+        select(BudgetLine).where(
+            BudgetLine.plan_id == plan.id, BudgetLine.item == BudgetItem.digital_content
+        )
+    ).first()
+    return line.requested if line else 0
+
+
+def _contracted_elsewhere(session: Session, row: Purchase) -> int:
+    done = (PurchaseState.contracted, PurchaseState.disbursement_requested, PurchaseState.closed)
+    total = session.exec(
+        select(func.coalesce(func.sum(Purchase.amount), 0)).where(
+            Purchase.county_id == row.county_id,
+            Purchase.year == row.year,
+            Purchase.id != row.id,
+            Purchase.status.in_(done),
+        )
+    ).one()
+    return int(total)
+
+
+def context(session, row: Purchase, step, evidence, rules: YearRules, today: date):
+    plan = _plan(session, row)
+    serial = getattr(evidence, "product_serial", None)
+    return PurchaseContext(
+        rules=rules,
+        today=today,
+        evidence=evidence,
+        product=_product(session, row, serial),
+        plan_approved=plan is not None and plan.status in APPROVED_PLAN_STATES,
+        content_line=_content_line(session, plan),
+        contracted_elsewhere=_contracted_elsewhere(session, row),
+        contract_amount=row.amount,
+    )
+
+
+def record(session, row: Purchase, step, evidence, rules: YearRules, today: date) -> None:
+    if evidence is not None:
+        row.evidence = {**row.evidence, step.event: evidence.model_dump(mode="json")}
+    if step.event == "verify_product":
+        product = session.exec(
+            select(Product).where(
+                Product.year == row.year, Product.serial == evidence.product_serial
+            )
+        ).one()
+        row.product_id, row.amount = product.id, evidence.amount
+    elif step.event == "contract":
+        row.amount, row.award_date = evidence.amount, evidence.awarded_on
+    elif step.event == "request_disbursement":
+        row.disbursement_requested_on = evidence.requested_on
+        late = evidence.requested_on > rules.software.disbursement_deadline.date
+        # Late is allowed but never silent: the log and the sweep both see it.
+        row.evidence = {**row.evidence, "late_request": late}
+
+
+def open_milestones(session, row: Purchase, kind: str, rules: YearRules, today: date):
+    if kind != DISBURSEMENT_MILESTONE:
+        return []
+    exists = session.exec(
+        select(Milestone.id).where(
+            Milestone.kind == kind,
+            Milestone.subject_type == ItemType.purchase,
+            Milestone.subject_id == row.id,
+        )
+    ).first()
+    if exists:
+        return []
+    milestone = Milestone(
+        county_id=row.county_id,
+        year=row.year,
+        kind=kind,
+        title=f"軟體採購「{row.title}」完成經費請撥",
+        subject_type=ItemType.purchase,
+        subject_id=row.id,
+        owner_id=row.owner_id,
+        due_on=rules.software.disbursement_deadline.date,
+    )
+    return [milestone]
+
+
+PURCHASES = Lifecycle(
+    item_type=ItemType.purchase,
+    label="軟體採購",
+    table=Purchase,
+    machine=PurchaseMachine,
+    steps=STEPS,
+    context=context,
+    record=record,
+    open_milestones=open_milestones,
+)
+
+
+def create_purchase(
+    session: Session,
+    user: User,
+    *,
+    title: str,
+    year: int,
+    county_id: int | None = None,
+    amount: int = 0,
+) -> Purchase:
+    """A new purchase in 需求彙整中, owned by the person who opened it."""
+    actor = actor_of(user)
+    county_id = county_id if county_id is not None else user.county_id
+    refusals = []
+    if actor.role not in COUNTY_ROLES:
+        refusals.append(Refusal("access.role", "軟體採購由縣市推動辦公室建立。"))
+    elif county_id != user.county_id:
+        refusals.append(Refusal("access.county", "您只能處理自己縣市的項目。"))
+    if not title.strip():
+        refusals.append(Refusal("evidence.format", "請填寫採購名稱。"))
+    if not isinstance(amount, int) or amount < 0:
+        refusals.append(Refusal("evidence.format", "預估金額須為不小於 0 的整數（元）。"))
+    if refusals:
+        raise TransitionRefused(refusals)
+    plan = session.exec(select(Plan).where(Plan.county_id == county_id, Plan.year == year)).first()
+    row = Purchase(
+        county_id=county_id,
+        year=year,
+        title=title.strip(),
+        amount=amount,
+        owner_id=user.id,
+        plan_id=plan.id if plan else None,
+    )
+    session.add(row)
+    session.flush()
+    log_creation(session, PURCHASES, row, user)
+    session.flush()
+    return row

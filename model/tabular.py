@@ -1,0 +1,281 @@
+"""Reading the lists people send us (CSV or XLSX) and the report shape every importer shares.
+
+Nothing here knows which list it reads: the importers name their headers and check
+the values; this module only turns a file into trimmed text cells with the row
+numbers a person sees when opening the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+from zipfile import BadZipFile
+
+from rules.errors import InputError, JingjinError
+
+CSV_SUFFIXES = frozenset({".csv"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+# Excel in Taiwan saves "CSV" in the ANSI code page, CP950 (Big5 with Microsoft's extras).
+ENCODINGS = ("utf-8-sig", "cp950")
+
+
+class Row(NamedTuple):
+    number: int  # as shown in Excel: header = 1, first data row = 2
+    cells: dict[str, str]
+
+
+class TabularError(InputError):
+    """The file as a whole cannot be read: wrong type, unreadable, headers missing."""
+
+
+# ------------------------------------------------------------------ reading
+def read_rows(
+    path: Path | str,
+    required: Sequence[str],
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> list[Row]:
+    """Trimmed rows keyed by header; `aliases` maps a canonical header to other spellings."""
+    path = Path(path)
+    raw = list(_raw_rows(path))
+    header_at = next((i for i, (_, cells) in enumerate(raw) if any(cells)), None)
+    if header_at is None:
+        raise TabularError(path.name, "檔案是空的，找不到標題列")
+    header_cells = raw[header_at][1]
+    headers = _canonical_headers(path.name, header_cells, aliases or {})
+    missing = [h for h in required if h not in headers]
+    if missing:
+        raise TabularError(path.name, f"缺少欄位：{'、'.join(missing)}")
+    return [_keyed(number, headers, cells) for number, cells in raw[header_at + 1 :] if any(cells)]
+
+
+def _raw_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return _csv_rows(path)
+    if suffix in XLSX_SUFFIXES:
+        return _xlsx_rows(path)
+    if suffix == ".xls":
+        raise TabularError(path.name, "不支援舊版 Excel (.xls)，請另存為 .xlsx 或 .csv")
+    raise TabularError(
+        path.name, f"不支援的檔案類型「{suffix or '(無副檔名)'}」，請使用 .csv 或 .xlsx"
+    )
+
+
+def _canonical_headers(
+    filename: str, cells: list[str], aliases: Mapping[str, Sequence[str]]
+) -> list[str]:
+    canonical = {alias: name for name, names in aliases.items() for alias in names}
+    headers = [canonical.get(cell, cell) for cell in cells]
+    named = [h for h in headers if h]
+    duplicated = sorted({h for h in named if named.count(h) > 1})
+    if duplicated:
+        raise TabularError(filename, f"欄位名稱重複：{'、'.join(duplicated)}")
+    return headers
+
+
+def _keyed(number: int, headers: list[str], cells: list[str]) -> Row:
+    # Short rows are padded: Excel drops trailing empty cells when it saves CSV.
+    padded = cells + [""] * (len(headers) - len(cells))
+    return Row(number, {h: v for h, v in zip(headers, padded, strict=False) if h})
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TabularError(path.name, "無法辨識檔案的文字編碼，請存成 UTF-8 或 Big5 (CP950) 的 CSV")
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    text = _decode(path)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise TabularError(path.name, f"CSV 格式錯誤：{exc}") from exc
+    # Counting records rather than physical lines: a quoted cell with a line break is
+    # still one row to the person looking at it in Excel.
+    return ((n, [cell.strip() for cell in rec]) for n, rec in enumerate(records, start=1))
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook  # only XLSX callers pay for the import
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise TabularError(path.name, f"無法開啟 Excel 檔案：{exc}") from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = [
+            (n, [_cell_text(c.value, c.number_format) for c in cells])
+            for n, cells in enumerate(sheet.iter_rows(), start=1)
+        ]
+    finally:
+        book.close()
+    return iter(rows)
+
+
+def _cell_text(value: Any, number_format: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return _number_text(value, number_format or "")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _number_text(value: float, number_format: str) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return repr(value)
+    whole = int(value)
+    # A code such as 011301 typed into a number cell keeps its zeros only through a
+    # "000000" display format; the stored value is 11301.
+    if whole >= 0 and re.fullmatch(r"0+", number_format):
+        return str(whole).zfill(len(number_format))
+    return str(whole)
+
+
+# ------------------------------------------------------------------ row problems
+class RowProblem(NamedTuple):
+    row: int
+    column: str
+    value: str
+    reason: str  # zh-TW, read by office staff
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 列 {self.column}「{self.value}」：{self.reason}"
+
+
+class ImportRejected(JingjinError):
+    """At least one row is bad, so nothing was imported; `problems` lists every one."""
+
+    def __init__(self, problems: Iterable[RowProblem], source: str = "") -> None:
+        self.problems = sorted(problems, key=lambda p: p.row)
+        self.source = source
+        rows = len({p.row for p in self.problems})
+        head = f"{source}：" if source else ""
+        lines = [f"{head}共 {rows} 列有誤，未匯入任何資料。", *map(str, self.problems)]
+        super().__init__("\n".join(lines))
+
+    @property
+    def rows(self) -> list[int]:
+        return sorted({p.row for p in self.problems})
+
+
+class RowChecker:
+    """Reads one row's cells into typed values, noting each problem instead of stopping."""
+
+    def __init__(self, row: Row, problems: list[RowProblem]) -> None:
+        self.row = row
+        self.problems = problems
+
+    def fail(self, column: str, reason: str) -> None:
+        self.problems.append(RowProblem(self.row.number, column, self.raw(column), reason))
+
+    def raw(self, column: str) -> str:
+        return self.row.cells.get(column, "")
+
+    def text(self, column: str, max_length: int) -> str | None:
+        value = self.raw(column)
+        if not value:
+            return self.fail(column, "不可空白")
+        if len(value) > max_length:
+            return self.fail(column, f"超過 {max_length} 個字")
+        return value
+
+    def choice(self, column: str, allowed: Sequence[str]) -> str | None:
+        value = self.raw(column)
+        if value not in allowed:
+            return self.fail(column, f"不是 {'/'.join(allowed)}")
+        return value
+
+    def pattern(self, column: str, regex: str, reason: str) -> str | None:
+        value = self.raw(column)
+        # [0-9], not \d: \d also matches full-width and other scripts' digits.
+        if not re.fullmatch(regex, value):
+            return self.fail(column, reason)
+        return value
+
+    def whole(self, column: str, minimum: int = 0) -> int | None:
+        """A whole number, thousands separators allowed ("12,000"); no decimals, no sign games."""
+        value = self.raw(column)
+        number = parse_whole(value)
+        if number is None:
+            reason = "須為整數，不可有小數" if re.fullmatch(r"-?[0-9,]*\.[0-9]+", value) else None
+            return self.fail(column, reason or _minimum_reason(minimum))
+        if number < minimum:
+            return self.fail(column, _minimum_reason(minimum))
+        return number
+
+
+def parse_whole(value: str) -> int | None:
+    """'12', '12,000' or '-3' → int; anything else (decimals, '1,2', blanks) → None."""
+    if re.fullmatch(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)", value):
+        return int(value.replace(",", ""))
+    return None
+
+
+def _minimum_reason(minimum: int) -> str:
+    return "須為 0 或正整數" if minimum == 0 else f"須為 {minimum} 以上的整數"
+
+
+def duplicates(rows: Iterable[tuple[int, str | None]]) -> Iterator[tuple[int, str, int]]:
+    """(row, key, first row) for every repeat of a key; None keys were already reported."""
+    first: dict[str, int] = {}
+    for number, key in rows:
+        if key is None:
+            continue
+        if key in first:
+            yield number, key, first[key]
+        else:
+            first[key] = number
+
+
+# ------------------------------------------------------------------ upsert
+@dataclass
+class ImportReport:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    by_county: dict[str, int] = field(default_factory=dict)  # county name → rows in the file
+
+
+def upsert(
+    session: Any,
+    existing: Mapping[str, Any],
+    incoming: Mapping[str, dict[str, Any]],
+    make: Callable[[dict[str, Any]], Any],
+    report: ImportReport,
+) -> None:
+    """Insert new keys, update rows whose fields differ, leave identical ones untouched.
+
+    Rows missing from the file are kept: milestones and purchases point at them, so
+    removing one is a decision for a person, not a side effect of an import.
+    """
+    for key, fields in incoming.items():
+        row = existing.get(key)
+        if row is None:
+            session.add(make(fields))
+            report.inserted += 1
+            continue
+        changed = {name: v for name, v in fields.items() if getattr(row, name) != v}
+        for name, value in changed.items():
+            setattr(row, name, value)
+        if changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    session.flush()

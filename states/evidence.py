@@ -1,0 +1,82 @@
+"""The evidence a transition records, validated with a zh-TW message per field.
+
+These models are shared by the command line, the web pages and the guards.
+"""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+Money = Annotated[StrictInt, Field(ge=0)]
+Text = Annotated[str, Field(min_length=1)]
+
+ATTENDEE_ROLES = {
+    "teacher": "教師",
+    "school_admin": "學校行政人員",
+    "office_member": "推動辦公室成員",
+    "parent": "家長代表",
+    "expert": "專家學者",
+    "other": "其他",
+}
+
+PROCUREMENT_METHODS = {
+    "small_purchase": "小額採購",
+    "three_quotes": "公開取得三家以上廠商書面報價",
+    "restricted_justified": "限制性招標（敘明理由）",
+    "open": "公開招標",
+    "selective": "選擇性招標",
+    "restricted": "限制性招標",
+}
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Attendee(Evidence):
+    name: Text
+    role: Literal["teacher", "school_admin", "office_member", "parent", "expert", "other"]
+
+
+class MeetingRecord(Evidence):
+    """The public meeting that decided what to buy (伍、三、(六)1)."""
+
+    held_on: date
+    minutes: Text
+    attendees: list[Attendee] = Field(min_length=1)
+
+
+class ProductChoice(Evidence):
+    product_serial: Annotated[str, Field(pattern=r"^\d{5}-\d{3}$")]
+    amount: Money
+    # Hardware or teaching aids bundled with the product (陸、二、(二)5.(2)).
+    hardware_amount: Money = 0
+
+
+class ClauseDocument(Evidence):
+    document: Literal["requirement", "contract"]
+    text: str = ""
+
+
+class ProcurementRecord(Evidence):
+    method: Literal[
+        "small_purchase", "three_quotes", "restricted_justified", "open", "selective", "restricted"
+    ]
+    awarded_on: date
+    amount: Money
+    vendor: Text
+    justification: str = ""
+
+
+class DisbursementRequest(Evidence):
+    requested_on: date
+    amount: Money
+
+
+class UsageRecord(Evidence):
+    """After use: the basis for next year's buying (伍、三、(七)2)."""
+
+    cumulative_users: Money
+    cumulative_hours: Money
+    notes: str = ""
