@@ -7,8 +7,8 @@ file with one bad row imports nothing: the office fixes the file and sends it ag
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 

@@ -37,7 +37,7 @@ class Versioned(SQLModel):
     version: int | None = Field(default=None, nullable=False)
 
     @declared_attr  # type: ignore[misc]
-    def __mapper_args__(cls) -> dict:  # noqa: N805
+    def __mapper_args__(cls) -> dict:
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -62,7 +62,9 @@ class School(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("year", "code", name="uq_school_year_code"),
-        CheckConstraint("classes >= 0 AND teachers >= 0 AND students >= 0", name="ck_school_counts"),
+        CheckConstraint(
+            "classes >= 0 AND teachers >= 0 AND students >= 0", name="ck_school_counts"
+        ),
         CheckConstraint("level IN ('國小', '國中', '高中')", name="ck_school_level"),
     )
 
@@ -141,7 +143,9 @@ class BudgetLine(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("plan_id", "item", name="uq_budget_line_plan_item"),
         _one_of("item", BudgetItem, "ck_budget_line_item"),
-        CheckConstraint("estimate >= 0 AND recurrent >= 0 AND capital >= 0", name="ck_budget_line_money"),
+        CheckConstraint(
+            "estimate >= 0 AND recurrent >= 0 AND capital >= 0", name="ck_budget_line_money"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -208,7 +212,9 @@ class Purchase(Versioned, table=True):
     year: int = Field(foreign_key="programme_year.year")
     plan_id: int | None = Field(default=None, foreign_key="plan.id")
     title: str = Field(max_length=200)
-    status: PurchaseState = Field(default=PurchaseState.needs_collected, sa_type=String(32), index=True)
+    status: PurchaseState = Field(
+        default=PurchaseState.needs_collected, sa_type=String(32), index=True
+    )
     product_id: int | None = Field(default=None, foreign_key="product.id")
     amount: int = 0
     owner_id: int | None = Field(default=None, foreign_key="user.id")
@@ -236,7 +242,9 @@ class Reimbursement(Versioned, table=True):
     county_id: int = Field(foreign_key="county.id", index=True)
     year: int = Field(foreign_key="programme_year.year")
     plan_id: int = Field(foreign_key="plan.id", index=True)
-    status: ReimbursementState = Field(default=ReimbursementState.requested, sa_type=String(32), index=True)
+    status: ReimbursementState = Field(
+        default=ReimbursementState.requested, sa_type=String(32), index=True
+    )
     approved_amount: int = 0  # A
     subsidy: int = 0  # B
     disbursed: int = 0  # C
@@ -252,7 +260,9 @@ class Milestone(SQLModel, table=True):
     """A dated obligation with an owner: reminded before, escalated after."""
 
     __table_args__ = (
-        UniqueConstraint("kind", "subject_type", "subject_id", "school_id", name="uq_milestone_subject"),
+        UniqueConstraint(
+            "kind", "subject_type", "subject_id", "school_id", name="uq_milestone_subject"
+        ),
         Index("ix_milestone_open_due", "done_on", "due_on"),
     )
 
@@ -317,9 +327,7 @@ class Notification(SQLModel, table=True):
     """The outbox: a mail is composed once, stored, then delivered until accepted."""
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('queued', 'sent', 'failed')", name="ck_notification_status"
-        ),
+        CheckConstraint("status IN ('queued', 'sent', 'failed')", name="ck_notification_status"),
         Index("ix_notification_pending", "status", "next_attempt_at"),
     )
 
