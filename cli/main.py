@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import budget, db, demo, imports, rules_cmd
+from cli import budget, db, demo, diagram, flows_cmd, forms_cmd, imports, items, rules_cmd, web_cmd
 
 app = typer.Typer(
     help="jingjin：推動中小學數位學習精進方案 管考與審核系統",
@@ -14,4 +14,9 @@ app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(imports.schools_app, name="schools")
 app.add_typer(imports.products_app, name="products")
 app.add_typer(budget.app, name="budget")
+app.add_typer(forms_cmd.app, name="forms")
 app.command("demo")(demo.demo_command)
+flows_cmd.register(app)
+items.register(app)
+app.command("diagram")(diagram.diagram_command)
+app.command("web")(web_cmd.web_command)

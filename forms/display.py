@@ -51,3 +51,11 @@ def ljust(text: str, columns: int) -> str:
 
 def rjust(text: str, columns: int) -> str:
     return " " * max(0, columns - width(text)) + text
+
+
+def percent(part: int, whole: int) -> str:
+    """part / whole as "83.3%", half-up to one decimal in integer arithmetic; "—" if whole is 0."""
+    if whole <= 0:
+        return "—"
+    tenths = (part * 1000 * 2 + whole) // (2 * whole)
+    return f"{tenths // 10}.{tenths % 10}%"

@@ -18,9 +18,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs
-    )
+    engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs)
     _tune_sqlite(engine)
     return engine
 

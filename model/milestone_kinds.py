@@ -15,6 +15,9 @@ class MilestoneKind(StrEnum):
     purchase_disbursement = "purchase.disbursement"
     literacy_training = "training.literacy"
     workshop = "training.workshop"
+    guideline_workshop = "training.guideline"
+    companion_visit = "companion_visit"
+    outcome_sampling = "outcome_sampling"
     settlement_due = "settlement.due"
 
     @property
@@ -30,6 +33,9 @@ MILESTONE_TITLES = {
     MilestoneKind.purchase_disbursement: "數位內容及教學軟體經費請撥",
     MilestoneKind.literacy_training: "數位素養教師培訓",
     MilestoneKind.workshop: "數位學習工作坊",
+    MilestoneKind.guideline_workshop: "數位教學指引(2.0)培力工作坊",
+    MilestoneKind.companion_visit: "入校入班陪伴（推動辦公室陪同）",
+    MilestoneKind.outcome_sampling: "學習成效抽樣調查",
     MilestoneKind.settlement_due: "經費結報",
 }
 
@@ -41,4 +47,7 @@ OPEN_LESSON = MilestoneKind.open_lesson.value
 PURCHASE_DISBURSEMENT = MilestoneKind.purchase_disbursement.value
 LITERACY_TRAINING = MilestoneKind.literacy_training.value
 WORKSHOP = MilestoneKind.workshop.value
+GUIDELINE_WORKSHOP = MilestoneKind.guideline_workshop.value
+COMPANION_VISIT = MilestoneKind.companion_visit.value
+OUTCOME_SAMPLING = MilestoneKind.outcome_sampling.value
 SETTLEMENT_DUE = MilestoneKind.settlement_due.value

@@ -81,8 +81,8 @@ def context(session, row: Purchase, step, evidence, rules: YearRules, today: dat
 
 
 def record(session, row: Purchase, step, evidence, rules: YearRules, today: date) -> None:
-    if evidence is not None:
-        row.evidence = {**row.evidence, step.event: evidence.model_dump(mode="json")}
+    # The product query comes before any change to the row: a query autoflushes, and a
+    # row flushed twice would move its version by two in one transition.
     if step.event == "verify_product":
         product = session.exec(
             select(Product).where(
@@ -97,6 +97,8 @@ def record(session, row: Purchase, step, evidence, rules: YearRules, today: date
         late = evidence.requested_on > rules.software.disbursement_deadline.date
         # Late is allowed but never silent: the log and the sweep both see it.
         row.evidence = {**row.evidence, "late_request": late}
+    if evidence is not None:
+        row.evidence = {**row.evidence, step.event: evidence.model_dump(mode="json")}
 
 
 def open_milestones(session, row: Purchase, kind: str, rules: YearRules, today: date):

@@ -111,6 +111,16 @@ def advance(
 
 
 def _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today):
+    # Any query below autoflushes the moved row, so a competing commit can surface as
+    # StaleDataError at any of them, not only at the final flush.
+    try:
+        return _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today)
+    except StaleDataError:
+        session.rollback()
+        _conflict(lifecycle, session.get(lifecycle.table, row.id, populate_existing=True))
+
+
+def _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today):
     source = str(row.status)
     lifecycle.record(session, row, step, parsed, rules, today)
     if letter_no:
@@ -132,11 +142,7 @@ def _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rule
     _close_milestones(session, lifecycle, row, step, today)
     for kind in step.opens:
         session.add_all(lifecycle.open_milestones(session, row, kind, rules, today))
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        _conflict(lifecycle, session.get(lifecycle.table, row.id, populate_existing=True))
+    session.flush()
     return entry
 
 

@@ -1,7 +1,12 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import model.tables  # noqa: F401  (registers the tables on the metadata)
+# Every module that declares tables, so that autogenerate and `alembic check` see them all.
+import model.accounts
+import model.activities
+import model.alerts
+import model.files
+import model.tables  # noqa: F401
 from model.db import make_engine
 
 config = context.config

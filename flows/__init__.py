@@ -1,0 +1,1 @@
+"""Scheduled work: one thin Prefect flow per module; the work itself is in `flows.jobs`."""

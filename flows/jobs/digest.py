@@ -1,0 +1,100 @@
+"""The daily digest: one mail per reviewer who chose it, instead of single mails."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from flows.jobs import milestones
+from flows.jobs.checks import RULE_TITLES
+from flows.jobs.context import JobContext
+from flows.jobs.report import JobReport
+from flows.jobs.sweep import SILENT_RULES
+from flows.jobs.windows import digest_period, overdue_working_days
+from model.alerts import ESCALATION, MilestoneAlert
+from model.tables import BudgetLine, County, Finding
+from notifications import recipients
+from notifications.outbox import Outgoing, enqueue
+from notifications.render import EscalationLine, FindingView, Reader, item_url, render_digest
+
+DIGEST_WHY = "您是負責各縣市的教育部承辦"
+
+
+def daily_digest(session: Session, ctx: JobContext) -> JobReport:
+    report = JobReport("digest", ctx.as_of)
+    if not ctx.calendar.is_working_day(ctx.as_of):
+        report.skipped = "非工作日，不寄每日摘要"
+        return report
+    readers = [u for u in recipients.reviewers(session) if recipients.takes_digest(u)]
+    since = digest_period(ctx.as_of, ctx.calendar)
+    escalations = _escalations(session, ctx, since) if readers else []
+    findings = _findings(session, ctx, since) if readers else []
+    report.add("摘要項目", len(escalations) + len(findings))
+    if not escalations and not findings:
+        return report
+    mails = []
+    for user in readers:
+        rendered = render_digest(
+            Reader(user.display_name, DIGEST_WHY), as_of=ctx.as_of, since=since,
+            escalations=escalations, findings=findings, sender=ctx.sender,
+        )  # fmt: skip
+        key = f"digest:{user.id}:{ctx.as_of.isoformat()}"
+        mails.append(Outgoing(key, user.id, user.email, rendered, DIGEST_WHY))
+    report.queued = enqueue(session, mails, domain=ctx.mail_domain)
+    return report
+
+
+def _ministry_steps(ctx: JobContext) -> list[int]:
+    steps = enumerate(ctx.rules.reminders.escalation, start=1)
+    return [level for level, step in steps if step.to == "ministry"]
+
+
+def _escalations(session: Session, ctx: JobContext, since) -> list[EscalationLine]:
+    ids = session.exec(
+        select(MilestoneAlert.milestone_id)
+        .where(
+            MilestoneAlert.kind == ESCALATION,
+            col(MilestoneAlert.level).in_(_ministry_steps(ctx)),
+            MilestoneAlert.fired_on > since,
+            MilestoneAlert.fired_on <= ctx.as_of,
+        )
+        .distinct()
+    ).all()
+    return [
+        EscalationLine(m.view, overdue_working_days(m.due_on, ctx.as_of, ctx.calendar))
+        for m in milestones.load(session, list(ids), ctx.base_url)
+    ]
+
+
+def _findings(session: Session, ctx: JobContext, since) -> list[FindingView]:
+    rows = session.exec(
+        select(Finding, County.name, BudgetLine.plan_id)
+        .join(County, County.id == Finding.county_id)
+        .outerjoin(
+            BudgetLine,
+            (Finding.subject_type == "budget_line") & (BudgetLine.id == Finding.subject_id),
+        )
+        .where(
+            Finding.first_seen > since,
+            Finding.first_seen <= ctx.as_of,
+            col(Finding.resolved_on).is_(None),
+            col(Finding.rule_id).not_in(SILENT_RULES),
+        )
+        .order_by(Finding.county_id, Finding.rule_id, Finding.id)
+    )
+    return [
+        FindingView(
+            rule_id=f.rule_id,
+            rule_title=RULE_TITLES.get(f.rule_id, f.rule_id),
+            county=county,
+            message=f.message,
+            url=_url(ctx, f, plan_id),
+        )
+        for f, county, plan_id in rows
+    ]
+
+
+def _url(ctx: JobContext, finding: Finding, plan_id: int | None) -> str:
+    # A budget line is read on its plan's page.
+    if plan_id is not None:
+        return item_url(ctx.base_url, "plan", plan_id)
+    return item_url(ctx.base_url, finding.subject_type, finding.subject_id)

@@ -1,0 +1,100 @@
+"""Open milestones, set-based: fire an alert for every one in a window, then read them back.
+
+The alert row is inserted by INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, so the
+database both picks the milestones and guarantees each alert fires once, even when two
+runs overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Date, Integer, String, and_, exists, literal
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from flows.jobs.windows import Window
+from model.alerts import MilestoneAlert
+from model.milestone_kinds import MILESTONE_TITLES, MilestoneKind
+from model.tables import County, Milestone, Purchase
+from notifications.render import ItemView, item_url
+from states.values import ItemType
+
+
+@dataclass(frozen=True)
+class OpenMilestone:
+    id: int
+    county_id: int
+    county: str
+    owner_id: int | None
+    due_on: date
+    view: ItemView
+
+
+def _insert(session: Session):
+    name = session.get_bind().dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(MilestoneAlert)
+
+
+def fire(session: Session, *, kind: str, window: Window, as_of: date, year: int) -> list[int]:
+    """Record `kind` at `window.level` for every open milestone due in the window."""
+    m = Milestone
+    fired_before = exists().where(
+        MilestoneAlert.milestone_id == m.id,
+        MilestoneAlert.kind == kind,
+        MilestoneAlert.level == window.level,
+    )
+    conditions = [m.year == year, col(m.done_on).is_(None), ~fired_before]
+    if window.after is not None:
+        conditions.append(m.due_on > window.after)
+    if window.upto is not None:
+        conditions.append(m.due_on <= window.upto)
+    due = select(
+        m.id,
+        literal(kind, String),
+        literal(window.level, Integer),
+        literal(as_of, Date),
+    ).where(*conditions)
+    stmt = (
+        _insert(session)
+        .from_select(["milestone_id", "kind", "level", "fired_on"], due)
+        .on_conflict_do_nothing(index_elements=["milestone_id", "kind", "level"])
+        .returning(MilestoneAlert.milestone_id)
+    )
+    return sorted(session.execute(stmt).scalars())
+
+
+def load(session: Session, ids: list[int], base_url: str) -> list[OpenMilestone]:
+    if not ids:
+        return []
+    rows = session.exec(
+        select(Milestone, County.name, Purchase.amount)
+        .join(County, County.id == Milestone.county_id)
+        .outerjoin(
+            Purchase,
+            and_(
+                Milestone.subject_type == ItemType.purchase.value,
+                Purchase.id == Milestone.subject_id,
+            ),
+        )
+        .where(col(Milestone.id).in_(ids))
+        .order_by(Milestone.due_on, Milestone.id)
+    )
+    return [_open(m, county, amount, base_url) for m, county, amount in rows]
+
+
+def _open(m: Milestone, county: str, amount: int | None, base_url: str) -> OpenMilestone:
+    try:
+        kind_title = MILESTONE_TITLES[MilestoneKind(m.kind)]
+    except ValueError:  # a kind added by another module before it got a title here
+        kind_title = m.title
+    view = ItemView(
+        county=county,
+        title=m.title,
+        kind_title=kind_title,
+        due_on=m.due_on,
+        url=item_url(base_url, m.subject_type, m.subject_id),
+        amount=amount,
+    )
+    return OpenMilestone(m.id, m.county_id, county, m.owner_id, m.due_on, view)

@@ -1,0 +1,149 @@
+"""The compliance sweep: re-check every rule, keep the findings' dates, alert on new ones.
+
+Running it twice on one day changes nothing the second time: new findings are inserted
+with ON CONFLICT DO NOTHING, the others only get `last_seen` moved, and mails go through
+the outbox's dedupe keys.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from flows.jobs.checks import CHECKS, RULE_TITLES, Hit
+from flows.jobs.context import JobContext
+from flows.jobs.report import JobReport
+from flows.jobs.windows import digest_period
+from model.tables import Finding
+from notifications import recipients
+from notifications.outbox import Outgoing, enqueue
+from notifications.render import FindingView, Reader, render_finding
+
+# Overdue milestones are alerted by the escalation chain; mailing the ministry about them
+# on the first day would jump that chain.
+SILENT_RULES = frozenset({"milestone.overdue"})
+_CHUNK = 400
+
+
+def compliance_sweep(session: Session, contexts: list[JobContext]) -> JobReport:
+    as_of = contexts[0].as_of
+    report = JobReport("sweep", as_of)
+    hits = {hit.key: hit for ctx in contexts for check in CHECKS for hit in check(session, ctx)}
+    new = _insert_new(session, list(hits.values()), as_of)
+    _mark_seen(session, list(hits), as_of)
+    report.add("新發現", new)
+    report.add("仍存在", len(hits) - new)
+    report.add("已改善", _resolve_gone(session, as_of))
+    if contexts[0].calendar.is_working_day(as_of):
+        report.queued = enqueue(
+            session, _mails(session, contexts[0], hits), domain=contexts[0].mail_domain
+        )
+    return report
+
+
+def _insert(session: Session):
+    name = session.get_bind().dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(Finding)
+
+
+def _insert_new(session: Session, hits: list[Hit], as_of: date) -> int:
+    """Insert the hits that have no finding yet; the conflict clause settles any race."""
+    known = set(
+        session.exec(
+            select(Finding.rule_id, Finding.subject_type, Finding.subject_id).where(
+                col(Finding.rule_id).in_(RULE_TITLES)
+            )
+        )
+    )
+    fresh = [_row(hit, as_of) for hit in hits if hit.key not in known]
+    if not fresh:
+        return 0
+    stmt = (
+        _insert(session)
+        .on_conflict_do_nothing(index_elements=["rule_id", "subject_type", "subject_id"])
+        .returning(Finding.id)
+    )
+    return len(session.execute(stmt, fresh).all())
+
+
+def _row(hit: Hit, as_of: date) -> dict:
+    return {
+        "rule_id": hit.rule_id, "county_id": hit.county_id, "subject_type": hit.subject_type,
+        "subject_id": hit.subject_id, "message": hit.message, "first_seen": as_of,
+        "last_seen": as_of, "resolved_on": None,
+    }  # fmt: skip
+
+
+def _mark_seen(session: Session, keys: list[tuple[str, str, int]], as_of: date) -> int:
+    """Move last_seen, and reopen a finding that had been resolved and is back."""
+    changed = 0
+    subject = tuple_(Finding.rule_id, Finding.subject_type, Finding.subject_id)
+    for start in range(0, len(keys), _CHUNK):
+        stmt = (
+            update(Finding)
+            .where(subject.in_(keys[start : start + _CHUNK]))
+            .where((Finding.last_seen != as_of) | col(Finding.resolved_on).is_not(None))
+            .values(last_seen=as_of, resolved_on=None)
+        )
+        changed += session.execute(stmt).rowcount
+    return changed
+
+
+def _resolve_gone(session: Session, as_of: date) -> int:
+    stmt = (
+        update(Finding)
+        .where(col(Finding.resolved_on).is_(None), Finding.last_seen < as_of)
+        .where(col(Finding.rule_id).in_(RULE_TITLES))
+        .values(resolved_on=as_of)
+    )
+    return session.execute(stmt).rowcount
+
+
+def _mails(session: Session, ctx: JobContext, hits: dict) -> list[Outgoing]:
+    """Mail findings first seen since the previous working day (weekend ones on Monday)."""
+    since = digest_period(ctx.as_of, ctx.calendar)
+    fresh = session.exec(
+        select(Finding)
+        .where(
+            Finding.first_seen > since,
+            Finding.first_seen <= ctx.as_of,
+            col(Finding.resolved_on).is_(None),
+            col(Finding.rule_id).not_in(SILENT_RULES),
+        )
+        .order_by(Finding.id)
+    ).all()
+    keyed = ((f, hits.get((f.rule_id, f.subject_type, f.subject_id))) for f in fresh)
+    found = [(f, hit) for f, hit in keyed if hit is not None]
+    owners = recipients.users_by_id(session, (hit.owner_id for _, hit in found))
+    bosses = recipients.supervisors(session, (hit.county_id for _, hit in found))
+    reviewers = [u for u in recipients.reviewers(session) if not recipients.takes_digest(u)]
+    mails = []
+    for finding, hit in found:
+        view = finding_view(hit)
+        for user, why in _readers(hit, owners, bosses, reviewers):
+            rendered = render_finding(Reader(user.display_name, why), view, ctx.as_of, ctx.sender)
+            key = f"finding:{finding.id}:{user.id}"
+            mails.append(Outgoing(key, user.id, user.email, rendered, why))
+    return mails
+
+
+def _readers(hit: Hit, owners: dict, bosses: dict, reviewers: list):
+    """The item's owner, or the county's supervisors when nobody owns it; then the ministry."""
+    owner = owners.get(hit.owner_id)
+    if owner is not None:
+        yield owner, recipients.OWNER_WHY
+    else:
+        for user in bosses[hit.county_id]:
+            yield user, recipients.supervisor_why(hit.county)
+    for user in reviewers:
+        yield user, recipients.reviewer_why(hit.county)
+
+
+def finding_view(hit: Hit) -> FindingView:
+    return FindingView(
+        rule_id=hit.rule_id, rule_title=RULE_TITLES[hit.rule_id], county=hit.county,
+        message=hit.message, url=hit.url, amount=hit.amount,
+    )  # fmt: skip

@@ -1,0 +1,323 @@
+"""縣市實施計畫 and its budget changes in the workflow service: the guards' facts, the
+draft edits, and what approving writes."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.orm import object_session
+from sqlmodel import Session, select
+
+from model.plan_estimate import ESTIMATE_INPUTS, county_estimate, school_facts
+from model.seed import ensure_year
+from model.tables import BudgetChange, BudgetLine, County, Plan, User
+from model.targets_progress import open_plan_milestones
+from model.workflow import Lifecycle, actor_of, advance, load_item, log_creation
+from rules import YearRules, load_rules
+from states import budget_change as change_states
+from states import plan as plan_states
+from states.budget_change import BudgetChangeContext, BudgetChangeMachine
+from states.errors import Refusal, TransitionConflict, TransitionRefused
+from states.plan import LineFacts, PlanContext, PlanMachine
+from states.steps import access_refusals, run_guards
+from states.values import BudgetChangeState, BudgetItem, ItemType
+
+
+# ------------------------------------------------------------------ plan facts
+def line_facts(session: Session, plan_id: int) -> tuple[LineFacts, ...]:
+    rows = session.exec(select(BudgetLine).where(BudgetLine.plan_id == plan_id))
+    return tuple(
+        LineFacts(
+            str(r.item),
+            r.estimate,
+            r.recurrent,
+            r.capital,
+            r.explanation,
+            r.person_months,
+            r.monthly_rate,
+        )
+        for r in rows
+    )
+
+
+def plan_context(session, row: Plan, step, evidence, rules: YearRules, today: date):
+    county = session.get(County, row.county_id)
+    est, _ = county_estimate(session, county, rules)
+    return PlanContext(
+        rules=rules,
+        today=today,
+        sections=dict(row.sections),
+        schools=tuple(school_facts(session, row.county_id, row.year)),
+        lines=line_facts(session, row.id),
+        estimate=dict(est.items),
+        targets=dict(row.targets),
+        evidence=evidence,
+    )
+
+
+def record_plan(session, row: Plan, step, evidence, rules: YearRules, today: date) -> None:
+    if step.event in ("submit", "resubmit"):
+        row.submitted_on = today
+    elif step.event == "approve":
+        row.letter_no = evidence.letter_no
+        row.approved_on = evidence.approved_on or today
+
+
+def open_milestones(session, row: Plan, kind: str, rules: YearRules, today: date):
+    if kind != plan_states.PLAN_MILESTONES:
+        return []
+    return open_plan_milestones(session, row, rules, today)
+
+
+PLANS = Lifecycle(
+    item_type=ItemType.plan,
+    label="縣市實施計畫",
+    table=Plan,
+    machine=PlanMachine,
+    steps=plan_states.STEPS,
+    context=plan_context,
+    record=record_plan,
+    open_milestones=open_milestones,
+)
+
+
+# ------------------------------------------------------------------ create and edit
+def _find_plan(session: Session, county_id: int, year: int) -> Plan | None:
+    return session.exec(select(Plan).where(Plan.county_id == county_id, Plan.year == year)).first()
+
+
+def create_plan(session: Session, user: User, county_id: int, year: int) -> Plan:
+    """A county's plan for the year, in 草稿; one per county and year."""
+    refusals = access_refusals(plan_states.CREATE, actor_of(user), county_id)
+    existing = _find_plan(session, county_id, year)
+    if existing is not None:
+        refusals.append(
+            Refusal(
+                "plan.exists",
+                f"本縣市 {year} 年度的縣市實施計畫已經建立（#{existing.id}），請直接編修該計畫。",
+            )
+        )
+    if refusals:
+        raise TransitionRefused(refusals)
+    ensure_year(session, year)
+    row = Plan(county_id=county_id, year=year)
+    session.add(row)
+    session.flush()
+    log_creation(session, PLANS, row, user)
+    session.flush()
+    return row
+
+
+def update_plan_draft(
+    session: Session,
+    user: User,
+    plan_id: int,
+    *,
+    sections: dict[str, Any] | None = None,
+    targets: dict[str, Any] | None = None,
+    lines: dict[str, dict[str, Any]] | None = None,
+    inputs: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Plan:
+    """Store what the county typed; the estimate column is refreshed from the school list.
+
+    Only a draft or a returned plan can be edited, by the county's own people.
+    """
+    row = load_item(session, PLANS, plan_id)
+    if expected_version is not None and row.version != expected_version:
+        _conflict(PLANS, row)
+    refusals = access_refusals(plan_states.EDIT, actor_of(user), row.county_id)
+    if row.status not in plan_states.EDITABLE_STATES:
+        refusals.append(
+            Refusal(
+                "plan.locked",
+                f"計畫目前為「{PLANS.state_label(row.status)}」，"
+                "只有草稿或退回修正中的計畫可以編修。",
+            )
+        )
+    refusals += plan_states.draft_problems(sections, targets, lines, inputs, ESTIMATE_INPUTS)
+    if refusals:
+        raise TransitionRefused(refusals)
+    # New dicts, not in-place edits, so that the JSON columns are seen as changed.
+    if sections:
+        row.sections = {**row.sections, **sections}
+    if targets:
+        row.targets = {**row.targets, **targets}
+    if inputs:
+        row.inputs = {**row.inputs, **inputs}
+    _store_lines(session, row, lines or {})
+    session.flush()
+    return row
+
+
+def _store_lines(session: Session, row: Plan, lines: dict[str, dict[str, Any]]) -> None:
+    existing = {
+        str(line.item): line
+        for line in session.exec(select(BudgetLine).where(BudgetLine.plan_id == row.id))
+    }
+    for item, fields in lines.items():
+        line = existing.setdefault(item, BudgetLine(plan_id=row.id, item=BudgetItem(item)))
+        for name, value in fields.items():
+            setattr(line, name, value.strip() if isinstance(value, str) else value)
+        session.add(line)
+    session.flush()  # the estimate below reads the plan's inputs back from the database
+    est, _ = county_estimate(session, session.get(County, row.county_id), load_rules(row.year))
+    for item, line in existing.items():
+        line.estimate = est.items.get(item, 0)
+
+
+def approve_plan(
+    session: Session,
+    user: User,
+    plan_id: int,
+    letter_no: str,
+    *,
+    approved_on: date | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+    today: date | None = None,
+):
+    """核定: the letter number goes on the plan, the log row and the guard's evidence."""
+    evidence = {"letter_no": letter_no}
+    if approved_on is not None:
+        evidence["approved_on"] = approved_on
+    return advance(
+        session,
+        PLANS,
+        plan_id,
+        "approve",
+        user,
+        evidence=evidence,
+        reason=reason,
+        letter_no=letter_no.strip() or None,
+        expected_version=expected_version,
+        today=today,
+    )
+
+
+def _conflict(lifecycle: Lifecycle, row) -> None:
+    raise TransitionConflict(
+        lifecycle.item_name(row.id), str(row.status), lifecycle.state_label(row.status)
+    )
+
+
+# ------------------------------------------------------------------ budget changes
+def _plan_of(change: BudgetChange) -> Plan:
+    return object_session(change).get(Plan, change.plan_id)
+
+
+# The workflow service reads county_id and year from every item; a change has them only
+# through its plan. Columns on the table would replace these (and must not be shadowed).
+for _name in ("county_id", "year"):
+    if not hasattr(BudgetChange, _name):
+        setattr(BudgetChange, _name, property(lambda c, n=_name: getattr(_plan_of(c), n)))
+
+
+def _other_pending(session: Session, plan_id: int, change_id: int | None) -> int:
+    query = select(func.count()).where(
+        BudgetChange.plan_id == plan_id, BudgetChange.status == BudgetChangeState.requested
+    )
+    if change_id is not None:
+        query = query.where(BudgetChange.id != change_id)
+    return session.exec(query.select_from(BudgetChange)).one()
+
+
+def _change_context(session, plan: Plan, proposed, change_id, evidence, rules) -> Any:
+    return BudgetChangeContext(
+        rules=rules,
+        plan_status=str(plan.status),
+        current=line_facts(session, plan.id),
+        proposed=proposed,
+        other_pending=_other_pending(session, plan.id, change_id),
+        evidence=evidence,
+    )
+
+
+def change_context(session, row: BudgetChange, step, evidence, rules: YearRules, today: date):
+    return _change_context(session, _plan_of(row), row.lines, row.id, evidence, rules)
+
+
+def record_change(session, row: BudgetChange, step, evidence, rules: YearRules, today: date):
+    row.letter_no = evidence.letter_no
+    if step.event != "approve_change":
+        return
+    lines = {
+        str(line.item): line
+        for line in session.exec(select(BudgetLine).where(BudgetLine.plan_id == row.plan_id))
+    }
+    for item, parts in row.lines.items():
+        line = lines.get(item) or BudgetLine(plan_id=row.plan_id, item=BudgetItem(item))
+        line.recurrent, line.capital = parts["recurrent"], parts["capital"]
+        session.add(line)
+
+
+BUDGET_CHANGES = Lifecycle(
+    item_type=ItemType.budget_change,
+    label="經費流用/變更",
+    table=BudgetChange,
+    machine=BudgetChangeMachine,
+    steps=change_states.STEPS,
+    context=change_context,
+    record=record_change,
+    open_milestones=lambda *_: [],
+)
+
+
+def request_budget_change(
+    session: Session,
+    user: User,
+    plan_id: int,
+    lines: dict[str, dict[str, int]],
+    reason: str,
+    *,
+    today: date | None = None,
+) -> BudgetChange:
+    """The county supervisor asks the ministry to approve new amounts for some lines."""
+    plan = load_item(session, PLANS, plan_id)
+    rules = load_rules(plan.year)
+    refusals = access_refusals(change_states.REQUEST, actor_of(user), plan.county_id)
+    if not reason.strip():
+        refusals.append(Refusal("transition.reason", "申請經費流用/變更須說明理由。"))
+    ctx = _change_context(session, plan, lines, None, None, rules)
+    refusals += run_guards(change_states.REQUEST_GUARDS, ctx)
+    if refusals:
+        raise TransitionRefused(refusals)
+    stored = {
+        str(item): {p: parts[p] for p in change_states.PARTS} for item, parts in lines.items()
+    }
+    row = BudgetChange(plan_id=plan.id, lines=stored, reason=reason.strip())
+    session.add(row)
+    session.flush()
+    log_creation(session, BUDGET_CHANGES, row, user, reason.strip())
+    session.flush()
+    return row
+
+
+def decide_budget_change(
+    session: Session,
+    user: User,
+    change_id: int,
+    *,
+    approve: bool,
+    letter_no: str,
+    reason: str = "",
+    decided_on: date | None = None,
+    expected_version: int | None = None,
+    today: date | None = None,
+):
+    """核定 (the new amounts replace the plan's lines) or 駁回 (nothing but the status)."""
+    evidence: dict[str, Any] = {"letter_no": letter_no}
+    if decided_on is not None:
+        evidence["decided_on"] = decided_on
+    return advance(
+        session,
+        BUDGET_CHANGES,
+        change_id,
+        "approve_change" if approve else "reject_change",
+        user,
+        evidence=evidence,
+        reason=reason,
+        letter_no=letter_no.strip() or None,
+        expected_version=expected_version,
+        today=today,
+    )

@@ -1,0 +1,1 @@
+"""Mail: pure rendering, the outbox, and delivery over SMTP."""

@@ -1,0 +1,181 @@
+"""流用/變更 of an approved plan's budget: the county asks, the ministry decides (陸、二、(五)).
+
+>>> [s.id for s in BudgetChangeMachine.states]
+['requested', 'approved', 'rejected']
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import Field
+from statemachine import State, StateMachine
+
+from forms.display import amount as money
+from forms.labels import ITEM_LABELS
+from rules import YearRules
+from states.evidence import Evidence
+from states.plan import APPROVED_STATES, LineFacts, label
+from states.steps import MINISTRY, SUPERVISOR, Step, rule
+from states.values import BudgetChangeState as S
+from states.values import BudgetItem
+
+PARTS = ("recurrent", "capital")
+PART_NAMES = {"recurrent": "經常門", "capital": "資本門"}
+
+
+class BudgetChangeMachine(StateMachine):
+    requested = State("待教育部核定", initial=True, value=S.requested)
+    approved = State("已核定", final=True, value=S.approved)
+    rejected = State("未核定", final=True, value=S.rejected)
+
+    approve_change = requested.to(approved)
+    reject_change = requested.to(rejected)
+
+
+class Decision(Evidence):
+    """The ministry's letter deciding the change."""
+
+    letter_no: str = Field(default="", max_length=64)
+    decided_on: date | None = None
+
+
+@dataclass(frozen=True)
+class BudgetChangeContext:
+    """Everything the budget-change guards read; assembled by model.plans."""
+
+    rules: YearRules
+    plan_status: str
+    current: tuple[LineFacts, ...]  # the plan's lines as they stand now
+    proposed: Any  # {item: {"recurrent": int, "capital": int}} as sent, unchecked
+    other_pending: int = 0  # other changes of the same plan still awaiting a decision
+    evidence: Any = None
+
+    def before(self) -> dict[str, tuple[int, int]]:
+        return {str(line.item): (line.recurrent, line.capital) for line in self.current}
+
+    def after(self) -> dict[str, tuple[int, int]] | None:
+        """The plan's amounts once the change applies; None while the request is malformed."""
+        if amount_problems(self.proposed):
+            return None
+        out = self.before()
+        for item, parts in self.proposed.items():
+            out[item] = (parts["recurrent"], parts["capital"])
+        return out
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def amount_problems(proposed: Any) -> list[str]:
+    if not isinstance(proposed, Mapping) or not proposed:
+        return ["請至少填寫一個經費項目的新金額。"]
+    out = []
+    for item, parts in proposed.items():
+        if item not in ITEM_LABELS:
+            out.append(f"沒有「{item}」這個經費項目")
+        elif not isinstance(parts, Mapping) or set(parts) != set(PARTS):
+            out.append(f"{label(item)}須填寫經常門與資本門兩個金額")
+        else:
+            out += [
+                f"{label(item)}的{PART_NAMES[p]}須為不小於 0 的整數（元），收到 {parts[p]!r}"
+                for p in PARTS
+                if not _whole(parts[p])
+            ]
+    return out
+
+
+@rule("budget_change.plan_approved")
+def plan_approved(ctx: BudgetChangeContext) -> str | None:
+    if ctx.plan_status in APPROVED_STATES:
+        return None
+    return "經費流用/變更只能在計畫核定後、執行期間提出與核定。"
+
+
+@rule("budget_change.one_pending")
+def one_pending(ctx: BudgetChangeContext) -> str | None:
+    if ctx.other_pending == 0:
+        return None
+    return "本計畫已有一件經費變更待教育部核定，請等該件核定或駁回後再提出。"
+
+
+@rule("budget_change.amounts")
+def amounts(ctx: BudgetChangeContext) -> str | None:
+    problems = amount_problems(ctx.proposed)
+    if problems:
+        return "變更金額有誤：" + "；".join(problems) + "。"
+    if ctx.after() == ctx.before():
+        return "變更後金額與目前核定金額相同，沒有需要核定的變動。"
+    return None
+
+
+def _totals(amounts: Mapping[str, tuple[int, int]]) -> tuple[int, int]:
+    return sum(r for r, _ in amounts.values()), sum(c for _, c in amounts.values())
+
+
+@rule("budget_change.no_recurrent_capital_flow")
+def no_recurrent_capital_flow(ctx: BudgetChangeContext) -> str | None:
+    after = ctx.after()
+    if after is None:
+        return None  # budget_change.amounts says what is malformed
+    (rec_0, cap_0), (rec_1, cap_1) = _totals(ctx.before()), _totals(after)
+    # A flow is one side growing while the other shrinks; a plain cut or raise is not.
+    if (rec_1 - rec_0) * (cap_1 - cap_0) >= 0:
+        return None
+    return (
+        "計畫核定後，經常門與資本門不得互相流用：本次變更使經常門合計 "
+        f"{money(rec_0)} → {money(rec_1)} 元、資本門合計 {money(cap_0)} → {money(cap_1)} 元。"
+    )
+
+
+@rule("budget_change.digital_content_locked")
+def digital_content_locked(ctx: BudgetChangeContext) -> str | None:
+    after = ctx.after()
+    if after is None or ctx.rules.budget.digital_content.may_flow_to_other_items:
+        return None
+    before = ctx.before()
+    item = BudgetItem.digital_content
+    cut = sum(before.get(item, (0, 0))) - sum(after.get(item, (0, 0)))
+    raised = [label(i) for i in after if i != item and sum(after[i]) > sum(before.get(i, (0, 0)))]
+    if cut <= 0 or not raised:
+        return None
+    return (
+        f"{label(item)}經費不得流用至其他項目：本次減列 {money(cut)} 元，"
+        f"同時增列{''.join(raised)}。"
+    )
+
+
+@rule("budget_change.letter_no")
+def letter_no(ctx: BudgetChangeContext) -> str | None:
+    if ctx.evidence is not None and ctx.evidence.letter_no:
+        return None
+    return "核定或駁回經費變更須填寫教育部函的文號。"
+
+
+REQUEST_GUARDS = (
+    plan_approved,
+    one_pending,
+    amounts,
+    no_recurrent_capital_flow,
+    digital_content_locked,
+)
+# Re-checked on approval: the plan may have moved on since the request.
+APPROVE_GUARDS = (plan_approved, amounts, no_recurrent_capital_flow, digital_content_locked)
+
+STEPS: dict[str, Step] = {
+    s.event: s
+    for s in (
+        Step("approve_change", "核定經費變更", MINISTRY, Decision, (letter_no, *APPROVE_GUARDS)),
+        Step(
+            "reject_change",
+            "駁回經費變更",
+            MINISTRY,
+            Decision,
+            (letter_no,),
+            reason_required=True,
+        ),
+    )
+}
+REQUEST = Step("request", "申請經費流用/變更", SUPERVISOR)

@@ -1,0 +1,310 @@
+"""縣市實施計畫 (one per county and year): from the county's draft to the ministry's closing.
+
+>>> [s.id for s in PlanMachine.states][:3]
+['draft', 'submitted', 'under_review']
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from pydantic import Field
+from statemachine import State, StateMachine
+
+from forms.display import amount as money
+from forms.labels import ITEM_LABELS, TARGET_LABELS
+from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
+from rules import BUSINESS_KEYS, SchoolFacts, YearRules, administration_fee
+from rules.targets import targets as minimum_targets
+from states.errors import Refusal
+from states.evidence import Evidence
+from states.steps import COUNTY_ROLES, MINISTRY, SUPERVISOR, Step, rule
+from states.values import BudgetItem
+from states.values import PlanState as S
+
+
+class PlanMachine(StateMachine):
+    draft = State("草稿", initial=True, value=S.draft)
+    submitted = State("已送出", value=S.submitted)
+    under_review = State("教育部審查中", value=S.under_review)
+    returned = State("已退回修正", value=S.returned)
+    resubmitted = State("已重新送出", value=S.resubmitted)
+    approved = State("已核定", value=S.approved)
+    in_execution = State("執行中", value=S.in_execution)
+    final_report_submitted = State("已提交成果報告", value=S.final_report_submitted)
+    closed = State("已結案", final=True, value=S.closed)
+
+    submit = draft.to(submitted)
+    start_review = submitted.to(under_review) | resubmitted.to(under_review)
+    return_plan = under_review.to(returned)
+    resubmit = returned.to(resubmitted)
+    approve = under_review.to(approved)
+    start_execution = approved.to(in_execution)
+    submit_final_report = in_execution.to(final_report_submitted)
+    close = final_report_submitted.to(closed)
+
+
+EDITABLE_STATES = (S.draft, S.returned)
+APPROVED_STATES = (S.approved, S.in_execution)
+
+
+class LineFacts(NamedTuple):
+    """One line of the 經費申請表 as plain values."""
+
+    item: str
+    estimate: int
+    recurrent: int
+    capital: int
+    explanation: str = ""
+    person_months: int = 0
+    monthly_rate: int = 0
+
+    @property
+    def requested(self) -> int:
+        return self.recurrent + self.capital
+
+
+class ApprovalLetter(Evidence):
+    """The ministry's 核定函: its 文號 and date (today when left out)."""
+
+    letter_no: str = Field(default="", max_length=64)
+    approved_on: date | None = None
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """Everything the plan guards read; assembled by model.plans."""
+
+    rules: YearRules
+    today: date
+    sections: Mapping[str, Any]
+    schools: tuple[SchoolFacts, ...]  # the county's 附錄 list for the plan year
+    lines: tuple[LineFacts, ...]
+    estimate: Mapping[str, int]  # 教育部預估補助數 per item for these schools
+    targets: Mapping[str, Any]
+    evidence: Any = None
+
+    def line(self, item: str) -> LineFacts | None:
+        return next((line for line in self.lines if line.item == item), None)
+
+
+def label(item: str) -> str:
+    return f"「{ITEM_LABELS.get(item, item)}」"
+
+
+# ------------------------------------------------------------------ submit guards
+@rule("plan.sections_complete")
+def sections_complete(ctx: PlanContext) -> str | None:
+    missing = [
+        f"「{section_heading(key, ctx.rules.year)}」"
+        for key in PLAN_SECTIONS
+        if not isinstance(ctx.sections.get(key), str) or not ctx.sections[key].strip()
+    ]
+    if not missing:
+        return None
+    return "計畫書尚有章節未填寫：" + "".join(missing) + "。"
+
+
+@rule("plan.schools_listed")
+def schools_listed(ctx: PlanContext) -> str | None:
+    if ctx.schools:
+        return None
+    return f"附錄學校名單中沒有本縣市 {ctx.rules.year} 年度的學校，請先匯入學校名單。"
+
+
+@rule("plan.budget_lines_present")
+def budget_lines_present(ctx: PlanContext) -> str | None:
+    present = {line.item for line in ctx.lines}
+    missing = [label(item) for item in BudgetItem if item not in present]
+    if not missing:
+        return None
+    return "經費申請表缺少下列項目（無需經費請填 0 元）：" + "".join(missing) + "。"
+
+
+@rule("plan.differences_explained")
+def differences_explained(ctx: PlanContext) -> str | None:
+    unexplained = [
+        f"{label(line.item)}（申請 {money(line.requested)} 元，"
+        f"預估 {money(ctx.estimate.get(line.item, 0))} 元）"
+        for line in ctx.lines
+        if line.requested != ctx.estimate.get(line.item, 0) and not line.explanation.strip()
+    ]
+    if not unexplained:
+        return None
+    return "下列項目的申請數與教育部預估數不同，請填寫差異說明：" + "、".join(unexplained) + "。"
+
+
+@rule("plan.targets_minimum")
+def targets_minimum(ctx: PlanContext) -> str | None:
+    short = []
+    for key, minimum in minimum_targets(ctx.schools, ctx.rules).items():
+        value = ctx.targets.get(key)
+        name = TARGET_LABELS.get(key, key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            short.append(f"{name} 未填（至少 {money(minimum)}）")
+        elif value < minimum:
+            short.append(f"{name} {money(value)}（至少 {money(minimum)}）")
+    if not short:
+        return None
+    return "下列量化指標低於最低要求：" + "、".join(short) + "。"
+
+
+@rule("plan.pi_rate_range")
+def pi_rate_range(ctx: PlanContext) -> str | None:
+    ranges = {
+        BudgetItem.principal_investigator: ctx.rules.budget.part_time_pi,
+        BudgetItem.co_investigator: ctx.rules.budget.part_time_co_pi,
+    }
+    wrong = []
+    for item, limits in ranges.items():
+        line = ctx.line(item)
+        if line is None or line.person_months <= 0:
+            continue
+        if not limits.min_monthly <= line.monthly_rate <= limits.max_monthly:
+            wrong.append(
+                f"{label(item)}每月 {money(line.monthly_rate)} 元不在 "
+                f"{money(limits.min_monthly)}–{money(limits.max_monthly)} 元之間"
+            )
+    if not wrong:
+        return None
+    return "兼任主持人費超出規定範圍：" + "；".join(wrong) + "。"
+
+
+@rule("plan.administration_cap")
+def administration_cap(ctx: PlanContext) -> str | None:
+    admin = ctx.line(BudgetItem.administration)
+    if admin is None:
+        return None  # plan.budget_lines_present reports the missing line
+    business = sum(line.recurrent for line in ctx.lines if line.item in BUSINESS_KEYS)
+    cap = administration_fee(business, ctx.rules)
+    if admin.requested <= cap:
+        return None
+    return (
+        f"{label(BudgetItem.administration)}申請 {money(admin.requested)} 元，超過上限 "
+        f"{money(cap)} 元（依本計畫經常門業務費 {money(business)} 元計算）。"
+    )
+
+
+@rule("plan.letter_no")
+def letter_no(ctx: PlanContext) -> str | None:
+    if ctx.evidence is not None and ctx.evidence.letter_no:
+        return None
+    return "核定計畫須填寫教育部核定函的文號。"
+
+
+SUBMIT_GUARDS = (
+    sections_complete,
+    schools_listed,
+    budget_lines_present,
+    differences_explained,
+    targets_minimum,
+    pi_rate_range,
+    administration_cap,
+)
+
+# The 附件's own milestones (meetings, workshops, open lessons …) open on approval.
+PLAN_MILESTONES = "plan.milestones"
+
+STEPS: dict[str, Step] = {
+    s.event: s
+    for s in (
+        Step("submit", "送出計畫（縣市主管核可）", SUPERVISOR, guards=SUBMIT_GUARDS),
+        Step("start_review", "開始審查", MINISTRY),
+        Step("return_plan", "退回修正", MINISTRY, reason_required=True),
+        Step("resubmit", "修正後重新送出", SUPERVISOR, guards=SUBMIT_GUARDS),
+        Step(
+            "approve",
+            "核定計畫",
+            MINISTRY,
+            ApprovalLetter,
+            (letter_no,),
+            opens=(PLAN_MILESTONES,),
+        ),
+        Step("start_execution", "開始執行", COUNTY_ROLES),
+        Step("submit_final_report", "提交成果報告", SUPERVISOR),
+        Step("close", "結案", MINISTRY),
+    )
+}
+# Not transitions, but taken by the same people: who may open and edit a plan.
+CREATE = Step("create", "建立縣市實施計畫", COUNTY_ROLES)
+EDIT = Step("edit", "編修計畫草稿", COUNTY_ROLES)
+
+
+# ------------------------------------------------------------------ draft edits
+LINE_NUMBERS = ("recurrent", "capital", "person_months", "monthly_rate")
+LINE_FIELDS = (*LINE_NUMBERS, "explanation")
+
+
+def _count_problem(where: str, value: object) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return f"{where}須為不小於 0 的整數，收到 {value!r}。"
+
+
+def draft_problems(
+    sections: Mapping[str, Any] | None,
+    targets: Mapping[str, Any] | None,
+    lines: Mapping[str, Mapping[str, Any]] | None,
+    inputs: Mapping[str, Any] | None,
+    input_keys: tuple[str, ...],
+) -> list[Refusal]:
+    """What is wrong with a draft edit before anything is stored."""
+    problems = [
+        *_section_problems(sections or {}),
+        *_number_problems(targets or {}, TARGET_LABELS, "量化指標"),
+        *_number_problems(inputs or {}, {k: k for k in input_keys}, "估算參數"),
+        *_line_problems(lines or {}),
+    ]
+    return [Refusal("evidence.format", p) for p in problems]
+
+
+def _section_problems(sections: Mapping[str, Any]) -> list[str]:
+    out = []
+    for key, text in sections.items():
+        if key == PREVIOUS_RESULTS_KEY:
+            if not isinstance(text, dict):
+                out.append("前一年度量化目標達成情形須為表格資料。")
+        elif key not in PLAN_SECTIONS:
+            out.append(f"計畫書沒有「{key}」這個章節。")
+        elif not isinstance(text, str):
+            out.append(f"章節「{key}」的內容須為文字。")
+    return out
+
+
+def _number_problems(values: Mapping[str, Any], known: Mapping[str, str], what: str) -> list[str]:
+    out = []
+    for key, value in values.items():
+        if key not in known:
+            out.append(f"沒有「{key}」這個{what}。")
+        elif problem := _count_problem(f"{what}「{known[key]}」", value):
+            out.append(problem)
+    return out
+
+
+def _line_problems(lines: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    out = []
+    for item, fields in lines.items():
+        if item not in ITEM_LABELS:
+            out.append(f"沒有「{item}」這個經費項目。")
+            continue
+        if not isinstance(fields, Mapping):
+            out.append(f"{label(item)}的內容須為各欄位的值。")
+            continue
+        for name, value in fields.items():
+            if name not in LINE_FIELDS:
+                out.append(f"{label(item)}沒有「{name}」這個欄位。")
+            elif name == "explanation":
+                if not isinstance(value, str):
+                    out.append(f"{label(item)}的差異說明須為文字。")
+            elif problem := _count_problem(f"{label(item)}的{FIELD_NAMES[name]}", value):
+                out.append(problem)
+    return out
+
+
+FIELD_NAMES = {
+    "recurrent": "經常門",
+    "capital": "資本門",
+    "person_months": "人月數",
+    "monthly_rate": "每月支給",
+}

@@ -1,0 +1,253 @@
+"""經費請撥、核撥與結報: from the request through the tranches to the 收支結算表 and closing.
+
+>>> [s.id for s in ReimbursementMachine.states][:3]
+['requested', 'disbursed', 'settlement_submitted']
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, NamedTuple
+
+from pydantic import Field, StrictFloat, StrictInt
+from statemachine import State, StateMachine
+
+from forms.display import amount as money
+from forms.display import roc_date
+from forms.labels import ITEM_LABELS
+from rules import YearRules
+from rules.settlement import tranche_limit
+from states.evidence import Evidence, Text
+from states.steps import MINISTRY, SUPERVISOR, Step, rule
+from states.values import BudgetItem
+from states.values import ReimbursementState as S
+
+# Parsed loosely on purpose: a negative or fractional amount reaches the
+# reimbursement.amounts guard, which names it in words, instead of a bare type error.
+Amount = StrictInt | StrictFloat
+KNOWN_ITEMS = frozenset(item.value for item in BudgetItem)
+# The same value as model.milestone_kinds.MilestoneKind.settlement_due; states stay
+# free of the model package.
+SETTLEMENT_MILESTONE = "settlement.due"
+
+
+class ReimbursementMachine(StateMachine):
+    requested = State("已申請請撥", initial=True, value=S.requested)
+    disbursed = State("已核撥", value=S.disbursed)
+    settlement_submitted = State("已提送結報", value=S.settlement_submitted)
+    under_review = State("結報審查中", value=S.under_review)
+    returned = State("結報已退回", value=S.returned)
+    resubmitted = State("已重新提送結報", value=S.resubmitted)
+    settled = State("結報已核定", value=S.settled)
+    balance_returned = State("餘款已繳回", value=S.balance_returned)
+    closed = State("已結案", final=True, value=S.closed)
+
+    disburse = requested.to(disbursed)
+    disburse_tranche = disbursed.to.itself()
+    submit_settlement = disbursed.to(settlement_submitted)
+    start_review = settlement_submitted.to(under_review) | resubmitted.to(under_review)
+    return_settlement = under_review.to(returned)
+    resubmit_settlement = returned.to(resubmitted)
+    settle = under_review.to(settled)
+    return_balance = settled.to(balance_returned)
+    close = settled.to(closed) | balance_returned.to(closed)
+
+
+# ------------------------------------------------------------------ evidence
+class Disbursement(Evidence):
+    """One tranche the ministry paid, with its 核撥 letter."""
+
+    amount: Amount
+    disbursed_on: date
+    letter_no: Text
+
+
+class SpendingLine(Evidence):
+    recurrent: Amount = 0  # 經常門
+    capital: Amount = 0  # 資本門
+
+
+class SettlementReport(Evidence):
+    """結報: each budget item's actual spending and the results report it goes with."""
+
+    spending: Annotated[dict[str, SpendingLine], Field(min_length=1)]
+    report_ref: Text  # 成果報告 reference (document no. or file name)
+
+
+class SettlementDecision(Evidence):
+    letter_no: Text  # 結報核定函
+
+
+class BalanceReturn(Evidence):
+    amount: Amount
+    returned_on: date
+
+
+# ------------------------------------------------------------------ context
+class ApprovedLine(NamedTuple):
+    recurrent: int
+    capital: int
+
+    @property
+    def total(self) -> int:
+        return self.recurrent + self.capital
+
+
+@dataclass(frozen=True)
+class ReimbursementContext:
+    """Everything the reimbursement guards read; filled by the workflow service."""
+
+    rules: YearRules
+    today: date
+    state: str
+    evidence: object
+    plan_amount: int  # A
+    subsidy: int  # B
+    disbursed: int  # C so far
+    approved: dict[str, ApprovedLine]  # the plan's budget lines, by BudgetItem value
+    settlement_due: date  # after the rolling the year's rules ask for
+    to_return: int  # from the stored 收支結算表; 0 before settlement
+
+
+def _label(item: str) -> str:
+    return ITEM_LABELS.get(item, item)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _amount_problems(evidence: object) -> list[str]:
+    problems = []
+    if hasattr(evidence, "amount") and not _is_whole(evidence.amount):
+        problems.append(f"金額 {evidence.amount}")
+    for item, line in getattr(evidence, "spending", {}).items():
+        if item not in KNOWN_ITEMS:
+            problems.append(f"「{item}」不是經費申請表上的項目")
+            continue
+        for part, label in (("recurrent", "經常門"), ("capital", "資本門")):
+            value = getattr(line, part)
+            if not _is_whole(value):
+                problems.append(f"{_label(item)} {label} {value}")
+    return problems
+
+
+def _amounts_ok(ctx: ReimbursementContext) -> bool:
+    # The other guards compute with the amounts; a bad one is reported once, by
+    # reimbursement.amounts, not again as nonsense arithmetic.
+    return not _amount_problems(ctx.evidence)
+
+
+def _spending(ctx: ReimbursementContext) -> dict[str, SpendingLine]:
+    return {k: v for k, v in ctx.evidence.spending.items() if k in KNOWN_ITEMS}
+
+
+# ------------------------------------------------------------------ guards
+@rule("reimbursement.amounts")
+def amounts(ctx: ReimbursementContext) -> str | None:
+    problems = _amount_problems(ctx.evidence)
+    if not problems:
+        return None
+    return "金額須為不小於 0 的整數（元），且須是經費申請表上的項目：" + "；".join(problems) + "。"
+
+
+@rule("reimbursement.tranche_limit")
+def within_tranche_limit(ctx: ReimbursementContext) -> str | None:
+    if not _amounts_ok(ctx):
+        return None
+    return tranche_limit(
+        ctx.plan_amount, ctx.disbursed, ctx.evidence.amount, ctx.rules, subsidy=ctx.subsidy
+    )
+
+
+@rule("reimbursement.dates_in_period")
+def dates_in_period(ctx: ReimbursementContext) -> str | None:
+    day, start, end = ctx.evidence.disbursed_on, ctx.rules.period.start, ctx.settlement_due
+    if start <= day <= end:
+        return None
+    return (
+        f"撥款日期 {roc_date(day)} 不在計畫期程起日 {roc_date(start)} 至結報期限 "
+        f"{roc_date(end)} 之間。"
+    )
+
+
+@rule("reimbursement.within_approved")
+def within_approved(ctx: ReimbursementContext) -> str | None:
+    if not _amounts_ok(ctx):
+        return None
+    over = []
+    for item, line in _spending(ctx).items():
+        approved = ctx.approved.get(item, ApprovedLine(0, 0)).total
+        spent = line.recurrent + line.capital
+        if spent > approved:
+            over.append(f"{_label(item)} 實支 {money(spent)} 元，核定 {money(approved)} 元")
+    if not over:
+        return None
+    return "下列項目實支數超過核定經費，請修正或先辦理經費變更：" + "；".join(over) + "。"
+
+
+@rule("reimbursement.no_mixing")
+def no_mixing(ctx: ReimbursementContext) -> str | None:
+    if not _amounts_ok(ctx):
+        return None
+    mixed = []
+    for item, line in _spending(ctx).items():
+        approved = ctx.approved.get(item, ApprovedLine(0, 0))
+        for part, label in (("recurrent", "經常門"), ("capital", "資本門")):
+            spent, allowed = getattr(line, part), getattr(approved, part)
+            if spent > allowed:
+                mixed.append(
+                    f"{_label(item)} {label}實支 {money(spent)} 元，核定{label} {money(allowed)} 元"
+                )
+    if not mixed:
+        return None
+    return "經常門與資本門經費不得互相流用，各自不得超過核定數：" + "；".join(mixed) + "。"
+
+
+@rule("reimbursement.balance_amount")
+def balance_amount(ctx: ReimbursementContext) -> str | None:
+    if not _amounts_ok(ctx):
+        return None
+    if ctx.to_return == 0:
+        return "收支結算表顯示本案沒有應繳回的餘款，請直接結案。"
+    if ctx.evidence.amount == ctx.to_return:
+        return None
+    return (
+        f"繳回金額 {money(ctx.evidence.amount)} 元與收支結算表應繳回金額 "
+        f"{money(ctx.to_return)} 元不符。"
+    )
+
+
+@rule("reimbursement.balance_cleared")
+def balance_cleared(ctx: ReimbursementContext) -> str | None:
+    if ctx.state != S.settled or ctx.to_return == 0:
+        return None
+    return f"尚有應繳回餘款 {money(ctx.to_return)} 元，請縣市先登錄餘款繳回，才能結案。"
+
+
+SETTLEMENT_GUARDS = (amounts, within_approved, no_mixing)
+DISBURSEMENT_GUARDS = (amounts, within_tranche_limit, dates_in_period)
+
+STEPS: dict[str, Step] = {
+    s.event: s
+    for s in (
+        Step("disburse", "登錄第一期核撥", MINISTRY, Disbursement, DISBURSEMENT_GUARDS),
+        Step("disburse_tranche", "登錄後續分期核撥", MINISTRY, Disbursement, DISBURSEMENT_GUARDS),
+        Step("submit_settlement", "提送結報", SUPERVISOR, SettlementReport, SETTLEMENT_GUARDS),
+        Step("start_review", "開始審查結報", MINISTRY),
+        Step("return_settlement", "退回結報", MINISTRY, reason_required=True),
+        Step(
+            "resubmit_settlement", "重新提送結報", SUPERVISOR, SettlementReport, SETTLEMENT_GUARDS
+        ),
+        Step(
+            "settle",
+            "核定結報",
+            MINISTRY,
+            SettlementDecision,
+            closes=(SETTLEMENT_MILESTONE,),
+        ),
+        Step(
+            "return_balance", "登錄餘款繳回", SUPERVISOR, BalanceReturn, (amounts, balance_amount)
+        ),
+        Step("close", "結案", MINISTRY, guards=(balance_cleared,)),
+    )
+}

@@ -1,0 +1,158 @@
+"""Browser tests: Debian's Chromium through Playwright against a live uvicorn server.
+
+Few and meaningful: a purchase advanced through every state in the browser (with one
+refusal on the way), and who sees which counties. Screenshots go to test-artifacts/.
+"""
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from test_web_support import HOME, OTHER, PASSWORD, make_app, purchases_of, seed, step_forms
+
+from model.db import make_engine
+from model.migrate import upgrade
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import uvicorn
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'jingjin.db'}")
+    upgrade(engine)
+    seed(engine)
+    port = _free_port()
+    config = uvicorn.Config(make_app(engine), host="127.0.0.1", port=port, log_level="warning")
+    live = uvicorn.Server(config)
+    thread = threading.Thread(target=live.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not live.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", engine
+    live.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(
+        locale="zh-TW", timezone_id="Asia/Taipei", viewport={"width": 1366, "height": 768}
+    )
+    yield context.new_page()
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def fill(form, data: dict[str, str]) -> None:
+    for name, value in data.items():
+        field = form.locator(f'[name="{name}"]')
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def test_staff_advances_purchase_through_every_state(server, page, tmp_path):
+    base, engine = server
+    with Session(engine) as s:
+        purchase = purchases_of(s, HOME)[0]
+        steps = step_forms(s, purchase)
+    sign_in(page, base, "hsq.staff1")
+    shot(page, "01-my-work-county")
+    url = f"{base}/items/purchase/{purchase.id}"
+    page.goto(url)
+
+    # A meeting without a school administrator and an office member is refused.
+    event, good = steps[0]
+    form = page.locator(f"#step-{event} form")
+    fill(form, {k: v for k, v in good.items() if ".1." not in k and ".2." not in k})
+    form.locator("button[type=submit]").click()
+    refusal = page.locator("#refusals")
+    refusal.wait_for()
+    assert "purchase.meeting_representative" in refusal.inner_text()
+    shot(page, "02-refusal")
+
+    evidence = tmp_path / "會議紀錄.pdf"
+    evidence.write_bytes(b"%PDF-1.4 meeting minutes")
+    for event, data in steps:
+        form = page.locator(f"#step-{event} form")
+        fill(form, data)
+        if event == "decide":
+            form.locator("input[type=file]").set_input_files(str(evidence))
+        form.locator("button[type=submit]").click()
+        page.locator(".flash").wait_for()
+        assert "已完成" in page.locator(".flash").inner_text(), event
+    assert page.locator(".meta .state").inner_text() == "已結案"
+    history = page.locator("#history").inner_text()
+    for title in ("登錄公開會議決議", "登錄決標與契約", "申請經費請撥", "登錄使用效益並結案"):
+        assert title in history
+    assert "會議紀錄.pdf" in history
+    shot(page, "03-purchase-closed-history")
+    page.goto(f"{base}/plans/{purchase.plan_id}/budget")
+    assert page.locator("#t-cap").inner_text() != ""
+    shot(page, "04-budget")
+
+
+def test_ministry_sees_all_counties_and_county_does_not(server, page):
+    base, engine = server
+    with Session(engine) as s:
+        theirs = purchases_of(s, OTHER)[0].id
+    sign_in(page, base, "moe.reviewer1")
+    page.goto(f"{base}/ministry")
+    assert page.locator("#counties tbody tr").count() == 22
+    shot(page, "05-ministry-dashboard")
+    page.goto(f"{base}/items/purchase/{theirs}")
+    assert page.locator("h1").inner_text().startswith("軟體採購")
+    page.context.clear_cookies()
+
+    sign_in(page, base, "hsq.staff1")
+    assert page.goto(f"{base}/ministry").status == 403
+    assert page.goto(f"{base}/items/purchase/{theirs}").status == 404
+    page.goto(f"{base}/items/purchase")
+    assert OTHER not in page.locator("main").inner_text()
+    shot(page, "06-county-purchase-list")

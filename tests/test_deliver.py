@@ -1,0 +1,153 @@
+"""Delivery against a real SMTP server (aiosmtpd), including a killed deliverer."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import date, timedelta
+
+from deadline_fixtures import RecordingHandler, free_port, mail_settings, smtp_server
+from sqlmodel import Session, select
+
+from model.clock import now
+from model.db import session_scope
+from model.settings import PROJECT_ROOT
+from model.tables import Notification
+from notifications.outbox import Outgoing, enqueue
+from notifications.render import ItemView, Reader, render_reminder
+from notifications.smtp import LEASE, deliver
+
+ITEM = ItemView(
+    county="新竹縣", title="113年度「Hiteach」授權採購 數位內容及教學軟體經費請撥",
+    kind_title="數位內容及教學軟體經費請撥", due_on=date(2024, 11, 30),
+    url="http://127.0.0.1:8000/items/purchase/3", amount=150_000,
+)  # fmt: skip
+
+
+def _queue(engine, addresses: list[str]) -> None:
+    with session_scope(engine) as session:
+        mails = [
+            Outgoing(f"test:{i}:{to}", None, to,
+                     render_reminder(Reader(f"收件人{i}", "您是此項目的承辦人"), ITEM, 1),
+                     "您是此項目的承辦人")
+            for i, to in enumerate(addresses)
+        ]  # fmt: skip
+        assert len(enqueue(session, mails, domain="moe.example")) == len(addresses)
+
+
+def _rows(engine) -> list[Notification]:
+    with Session(engine) as session:
+        return list(session.exec(select(Notification).order_by(Notification.id)))
+
+
+def _later(minutes: int):
+    return now() + timedelta(minutes=minutes)
+
+
+def test_deliver_sends_readable_zh_tw_mail(sqlite_engine):
+    _queue(sqlite_engine, ["staff1@hsq.example"])
+    handler, port = RecordingHandler(), free_port()
+    with smtp_server(handler, port):
+        outcome = deliver(sqlite_engine, settings=mail_settings(port))
+    assert len(outcome.sent) == 1
+    [got] = handler.received
+    msg, row = got.message, _rows(sqlite_engine)[0]
+    assert got.rcpt_tos == ["staff1@hsq.example"]
+    assert msg["Subject"] == row.subject
+    assert msg["Subject"].startswith("【提醒】113年度「Hiteach」授權採購")
+    assert msg["Message-ID"] == row.message_id and row.message_id.endswith("@moe.example>")
+    assert msg["From"].addresses[0].display_name == "數位學習精進方案管考系統"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "113年11月30日" in part and "新臺幣 150,000 元" in part
+        assert "http://127.0.0.1:8000/items/purchase/3" in part
+        assert "您是此項目的承辦人" in part
+    assert (row.status, row.attempts, row.sent_at is not None) == ("sent", 1, True)
+
+
+def test_deliver_keeps_mail_queued_while_the_server_is_down(sqlite_engine):
+    _queue(sqlite_engine, [f"u{i}@hsq.example" for i in range(3)])
+    port = free_port()
+    down = deliver(sqlite_engine, settings=mail_settings(port))
+    assert (len(down.sent), len(down.retrying)) == (0, 3)
+    for row in _rows(sqlite_engine):
+        assert (row.status, row.attempts) == ("queued", 1)
+        assert "SMTPConnectError" in row.last_error
+    handler = RecordingHandler()
+    with smtp_server(handler, port):
+        assert deliver(sqlite_engine, settings=mail_settings(port)).sent == []  # backing off
+        up = deliver(sqlite_engine, settings=mail_settings(port), now=_later(10))
+    assert len(up.sent) == 3 and len(handler.received) == 3
+    assert {r.status for r in _rows(sqlite_engine)} == {"sent"}
+
+
+def test_deliver_retries_4xx_and_gives_up_on_5xx_with_the_reason(sqlite_engine):
+    _queue(sqlite_engine, ["ok@hsq.example", "busy@hsq.example", "gone@hsq.example"])
+    handler, port = RecordingHandler(), free_port()
+    handler.refuse = {"busy@hsq.example": "451 4.3.0 try again later",
+                      "gone@hsq.example": "550 5.1.1 no such user"}  # fmt: skip
+    with smtp_server(handler, port):
+        first = deliver(sqlite_engine, settings=mail_settings(port), max_attempts=2)
+        second = deliver(sqlite_engine, settings=mail_settings(port), max_attempts=2,
+                         now=_later(10))  # fmt: skip
+    assert [r.to_address for r in first.sent] == ["ok@hsq.example"]
+    assert [r.to_address for r in first.retrying] == ["busy@hsq.example"]
+    assert [r.to_address for r in first.failed + second.failed] == [
+        "gone@hsq.example", "busy@hsq.example"]  # fmt: skip
+    by_to = {r.to_address: r for r in _rows(sqlite_engine)}
+    assert "550" in by_to["gone@hsq.example"].last_error
+    assert (by_to["busy@hsq.example"].status, by_to["busy@hsq.example"].attempts) == ("failed", 2)
+    assert "451" in by_to["busy@hsq.example"].last_error
+
+
+def test_deliver_after_a_kill_sends_the_rest_and_repeats_at_most_the_one_in_flight(
+    sqlite_engine,
+):
+    addresses = [f"u{i}@hsq.example" for i in range(10)]
+    _queue(sqlite_engine, addresses)
+    handler, port = RecordingHandler(hold_after=4), free_port()
+    env = {**os.environ, "JINGJIN_DATABASE_URL": sqlite_engine.url.render_as_string(),
+           "JINGJIN_SMTP_HOST": "127.0.0.1", "JINGJIN_SMTP_PORT": str(port)}  # fmt: skip
+    with smtp_server(handler, port):
+        child = subprocess.Popen(
+            [sys.executable, "-c", "from cli.main import app; app()", "deliver"],
+            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert handler.arrived.wait(30), child.stderr.read().decode()
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        in_flight = handler.received[4].message["Message-ID"]
+        assert [r.status for r in _rows(sqlite_engine)].count("sent") == 4
+        handler.hold_after = None
+        rerun = deliver(sqlite_engine, settings=mail_settings(port), now=now() + LEASE)
+    assert len(rerun.sent) == 6
+    ids = handler.message_ids()
+    assert sorted(set(ids)) == sorted(r.message_id for r in _rows(sqlite_engine))
+    assert [i for i in set(ids) if ids.count(i) > 1] == [in_flight]
+    assert {r.status for r in _rows(sqlite_engine)} == {"sent"}
+
+
+def test_deliver_from_two_workers_at_once_sends_each_message_once(engine):
+    _queue(engine, [f"u{i}@hsq.example" for i in range(60)])
+    handler, port = RecordingHandler(), free_port()
+    start = threading.Barrier(2)
+    totals: list[int] = []
+
+    def worker() -> None:
+        start.wait()
+        sent = 0
+        while batch := deliver(engine, settings=mail_settings(port), batch_size=7).sent:
+            sent += len(batch)
+        totals.append(sent)
+
+    with smtp_server(handler, port):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    ids = handler.message_ids()
+    assert len(ids) == len(set(ids)) == 60 and sum(totals) == 60
+    assert all(n > 0 for n in totals)  # both workers took part

@@ -1,0 +1,95 @@
+"""Shared by the web and browser tests: a demo database and signed-in test clients."""
+
+import re
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from model.demo import generate
+from model.tables import County, Plan, Purchase, User
+from states.values import PlanState
+from web.app import create_app
+from web.config import WebSettings
+from web.security import set_demo_passwords
+
+PASSWORD = "demo-pass-113"
+TODAY = date(2024, 6, 3)
+HOME, OTHER = "新竹縣", "新竹市"
+SETTINGS = WebSettings(secret_key="test-secret-key-" + "x" * 32)
+
+
+def seed(engine: Engine, approve_plan: bool = True) -> None:
+    """Two counties of demo data; 新竹縣's plan approved so purchases can be contracted."""
+    with Session(engine) as session:
+        generate(session, county_name=HOME)
+        generate(session, county_name=OTHER)
+        set_demo_passwords(session, PASSWORD)
+        if approve_plan:
+            plan = plan_of(session, HOME)
+            plan.status = PlanState.approved
+            session.add(plan)
+        session.commit()
+
+
+def make_app(engine: Engine):
+    app = create_app(engine, SETTINGS)
+    app.state.today = lambda: TODAY
+    return app
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+
+
+def county_id(session: Session, name: str) -> int:
+    return session.exec(select(County.id).where(County.name == name)).one()
+
+
+def plan_of(session: Session, county: str) -> Plan:
+    return session.exec(select(Plan).where(Plan.county_id == county_id(session, county))).one()
+
+
+def purchases_of(session: Session, county: str) -> list[Purchase]:
+    query = select(Purchase).where(Purchase.county_id == county_id(session, county))
+    return list(session.exec(query.order_by(Purchase.id)))
+
+
+def user_named(session: Session, username: str) -> User:
+    return session.exec(select(User).where(User.username == username)).one()
+
+
+def step_forms(session: Session, purchase: Purchase) -> list[tuple[str, dict[str, str]]]:
+    """Form fields that carry a purchase through every state with good evidence."""
+    from model.tables import Product
+    from rules import load_rules
+
+    rules = load_rules(purchase.year)
+    product = session.get(Product, purchase.product_id)
+    amount = str(purchase.amount)
+    method = rules.procurement.band_for(purchase.amount).methods[0]
+    attendees = {"teacher": "王老師", "school_admin": "林主任", "office_member": "陳承辦"}
+    meeting = {"ev.held_on": "2024-05-20", "ev.minutes": "決議採購本產品授權"}
+    for i, (role, name) in enumerate(attendees.items()):
+        meeting |= {f"ev.attendees.{i}.name": name, f"ev.attendees.{i}.role": role}
+    return [
+        ("decide", meeting),
+        ("verify_product", {"ev.product_serial": product.serial, "ev.amount": amount,
+                            "ev.hardware_amount": "0"}),
+        ("verify_clause", {"ev.document": "contract",
+                           "ev.text": "本契約廠商應" + rules.software.data_clause_text + "。"}),
+        ("contract", {"ev.method": method, "ev.awarded_on": "2024-06-10", "ev.amount": amount,
+                      "ev.vendor": product.vendor}),
+        ("request_disbursement", {"ev.requested_on": "2024-10-01", "ev.amount": amount}),
+        ("record_usage", {"ev.cumulative_users": "320", "ev.cumulative_hours": "1200",
+                          "ev.notes": "學生使用踴躍"}),
+    ]  # fmt: skip

@@ -1,0 +1,332 @@
+"""One item: its state, the steps this person may take, evidence, history and diagram."""
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+from starlette.datastructures import UploadFile
+
+from model.accounts import Handover
+from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
+from model.tables import Milestone, User
+from model.workflow import Lifecycle, advance
+from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent
+from states.values import Role
+from web.access import (
+    county_of,
+    lifecycle_for,
+    may_see_county,
+    may_write,
+    require_writer,
+    visible_item,
+)
+from web.deps import current_user, flash, get_db, render
+from web.evidence_form import field_specs, read_evidence
+from web.items import county_names, diagram_svg, full_history, holder_id, item_files, item_title
+
+router = APIRouter()
+
+
+def _url(item_type: str, item_id: int) -> str:
+    return f"/items/{item_type}/{item_id}"
+
+
+def _actions(lifecycle: Lifecycle, state: str, user: User):
+    """(step, fields) for the steps this person may take now; others are only named."""
+    mine, others = [], []
+    for event in lifecycle.events_from(state):
+        step = lifecycle.steps.get(event)
+        if step is None:
+            continue
+        if may_write(user) and Role(user.role) in step.roles:
+            mine.append((step, field_specs(step.evidence)))
+        else:
+            others.append(step)
+    return mine, others
+
+
+def _colleagues(db: Session, county_id: int | None) -> list[User]:
+    query = select(User).where(User.county_id == county_id, User.active).order_by(User.id)
+    return list(db.exec(query))
+
+
+def _page(
+    request: Request,
+    db: Session,
+    user: User,
+    item_type: str,
+    row,
+    *,
+    refusals: list[Refusal] | None = None,
+    conflict: str | None = None,
+    open_event: str | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+):
+    lifecycle = lifecycle_for(item_type)
+    state = str(row.status)
+    county = county_of(db, row)
+    mine, others = _actions(lifecycle, state, user)
+    holder = holder_id(db, item_type, row)
+    milestones = db.exec(
+        select(Milestone)
+        .where(Milestone.subject_type == item_type, Milestone.subject_id == row.id)
+        .where(col(Milestone.school_id).is_(None))
+        .order_by(Milestone.due_on)
+    ).all()
+    context = {
+        "item_type": item_type,
+        "lifecycle": lifecycle,
+        "row": row,
+        "title": item_title(lifecycle, row),
+        "state_label": lifecycle.state_label(state),
+        "county_name": county_names(db).get(county, ""),
+        "holder": db.get(User, holder) if holder else None,
+        "actions": mine,
+        "others": others,
+        "history": full_history(db, lifecycle, row),
+        "files": item_files(db, item_type, row.id),
+        "file_kinds": FILE_KINDS,
+        "diagram": diagram_svg(lifecycle, state),
+        "milestones": milestones,
+        "refusals": refusals or [],
+        "conflict": conflict,
+        "open_event": open_event,
+        "values": values or {},
+        "colleagues": _colleagues(db, county) if Role(user.role) == Role.county_supervisor else [],
+        "evidence_items": _evidence_items(row),
+        "max_mb": MAX_FILE_BYTES // (1024 * 1024),
+    }
+    return render(request, "item.html", context, status_code=status_code, user=user)
+
+
+def _evidence_items(row) -> list[tuple[str, Any]]:
+    evidence = getattr(row, "evidence", None) or {}
+    return list(evidence.items()) if isinstance(evidence, dict) else []
+
+
+@router.get("/items/{item_type}/{item_id}")
+def item_page(
+    request: Request,
+    item_type: str,
+    item_id: int,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+):
+    row = visible_item(db, user, lifecycle_for(item_type), item_id)
+    return _page(request, db, user, item_type, row)
+
+
+async def _upload(form, user: User, county_id: int) -> tuple[EvidenceFile | None, list[Refusal]]:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None, []
+    content = await upload.read(MAX_FILE_BYTES + 1)
+    if not content:
+        return None, [Refusal("file.empty", f"檔案「{upload.filename}」是空的。")]
+    if len(content) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        return None, [Refusal("file.too_large", f"檔案「{upload.filename}」超過 {limit} MB 上限。")]
+    kind = str(form.get("file_kind", "other"))
+    stored = EvidenceFile(
+        item_type="",
+        item_id=0,
+        county_id=county_id,
+        kind=kind if kind in FILE_KINDS else "other",
+        filename=upload.filename[-255:],
+        content_type=(upload.content_type or "application/octet-stream")[:128],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_by=user.id,
+    )
+    return stored, []
+
+
+def _version(form) -> int | None:
+    raw = str(form.get("expected_version", ""))
+    return int(raw) if raw.isdigit() else None
+
+
+@router.post("/items/{item_type}/{item_id}/events/{event}")
+async def take_step(
+    request: Request,
+    item_type: str,
+    item_id: int,
+    event: str,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+):
+    lifecycle = lifecycle_for(item_type)
+    row = visible_item(db, user, lifecycle, item_id)
+    require_writer(user)
+    step = lifecycle.steps.get(event)
+    if step is None:
+        raise HTTPException(404, "沒有這個動作。")
+    form = await request.form()
+    evidence, problems = read_evidence(step.evidence, form)
+    stored, file_problems = await _upload(form, user, county_of(db, row))
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+
+    def again(refusals=None, conflict=None, status=422):
+        db.rollback()
+        fresh = db.get(lifecycle.table, item_id, populate_existing=True)
+        return _page(request, db, user, item_type, fresh, refusals=refusals, conflict=conflict,
+                     open_event=event, values=values, status_code=status)  # fmt: skip
+
+    if problems or file_problems:
+        return again(problems + file_problems)
+    try:
+        entry = advance(
+            db, lifecycle, item_id, event, user,
+            evidence=evidence, reason=str(form.get("reason", "")),
+            letter_no=str(form.get("letter_no", "")).strip() or None,
+            expected_version=_version(form), today=request.app.state.today(),
+        )  # fmt: skip
+    except TransitionRefused as refused:
+        return again(refused.refusals)
+    except TransitionConflict as conflict:
+        return again(conflict=str(conflict), status=409)
+    except UnknownEvent as unknown:
+        return again([Refusal("state.unknown_event", str(unknown))])
+    if stored is not None:
+        stored.item_type, stored.item_id, stored.transition_id = item_type, item_id, entry.id
+        db.add(stored)
+    db.commit()
+    flash(request, f"已完成「{step.title}」，目前狀態：{lifecycle.state_label(entry.to_state)}。")
+    return RedirectResponse(_url(item_type, item_id), status_code=303)
+
+
+@router.post("/items/{item_type}/{item_id}/files")
+async def upload_file(
+    request: Request,
+    item_type: str,
+    item_id: int,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+):
+    lifecycle = lifecycle_for(item_type)
+    row = visible_item(db, user, lifecycle, item_id)
+    require_writer(user)
+    form = await request.form()
+    stored, problems = await _upload(form, user, county_of(db, row))
+    if stored is None:
+        problems = problems or [Refusal("file.missing", "請選擇要上傳的檔案。")]
+        return _page(request, db, user, item_type, row, refusals=problems, status_code=422)
+    stored.item_type, stored.item_id = item_type, item_id
+    db.add(stored)
+    db.commit()
+    flash(request, f"已上傳「{stored.filename}」（{stored.size:,} 位元組）。")
+    return RedirectResponse(_url(item_type, item_id), status_code=303)
+
+
+@router.get("/files/{file_id}")
+def download_file(file_id: int, user: User = Depends(current_user), db: Session = Depends(get_db)):
+    stored = db.get(EvidenceFile, file_id)
+    if stored is None or not may_see_county(user, stored.county_id):
+        raise HTTPException(404, "找不到此檔案。")
+    safe = stored.filename.replace('"', "")
+    headers = {
+        "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(safe)}",
+        "X-Content-SHA256": stored.sha256,
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(stored.content, media_type="application/octet-stream", headers=headers)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@router.post("/items/{item_type}/{item_id}/handover")
+async def hand_over(
+    request: Request,
+    item_type: str,
+    item_id: int,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+):
+    lifecycle = lifecycle_for(item_type)
+    row = visible_item(db, user, lifecycle, item_id)
+    if Role(user.role) != Role.county_supervisor:
+        raise HTTPException(403, "只有縣市主管可以交辦項目。")
+    form = await request.form()
+    raw = str(form.get("to_user_id", ""))
+    target = db.get(User, int(raw)) if raw.isdigit() else None
+    county = county_of(db, row)
+    if target is None or target.county_id != county or not target.active:
+        refusal = Refusal("handover.same_county", "只能交辦給同一縣市、仍在職的人員。")
+        return _page(request, db, user, item_type, row, refusals=[refusal], status_code=422)
+    previous = holder_id(db, item_type, row)
+    db.add(Handover(item_type=item_type, item_id=item_id, from_user_id=previous,
+                    to_user_id=target.id, by_user_id=user.id,
+                    note=str(form.get("note", "")).strip()))  # fmt: skip
+    if hasattr(row, "owner_id"):
+        row.owner_id = target.id
+    # The item's open deadlines follow it, so reminders reach the new holder.
+    for milestone in db.exec(
+        select(Milestone).where(
+            Milestone.subject_type == item_type,
+            Milestone.subject_id == item_id,
+            col(Milestone.done_on).is_(None),
+        )
+    ):
+        milestone.owner_id = target.id
+    db.commit()
+    flash(request, f"已交辦給 {target.display_name}。")
+    return RedirectResponse(_url(item_type, item_id), status_code=303)
+
+
+@router.post("/bulk/{item_type}/{event}")
+async def bulk_step(
+    request: Request,
+    item_type: str,
+    event: str,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+):
+    """One step over a selection; every item still passes its own guards, in its own
+    transaction, so one refusal or conflict leaves the others as they went."""
+    lifecycle = lifecycle_for(item_type)
+    require_writer(user)
+    step = lifecycle.steps.get(event)
+    if step is None:
+        raise HTTPException(404, "沒有這個動作。")
+    form = await request.form()
+    reason = str(form.get("reason", ""))
+    user_id = user.id
+    db.rollback()  # each item gets its own transaction; hold no lock of ours meanwhile
+    results = []
+    for raw in form.getlist("ids"):
+        if not str(raw).isdigit():
+            continue
+        item_id = int(raw)
+        version = str(form.get(f"v.{item_id}", ""))
+        results.append(_bulk_one(request, lifecycle, item_id, event, user_id, reason, version))
+    context = {"lifecycle": lifecycle, "step": step, "results": results, "item_type": item_type}
+    return render(request, "bulk_result.html", context, user=user)
+
+
+def _bulk_one(request, lifecycle, item_id, event, user_id, reason, version):
+    with Session(request.app.state.engine, expire_on_commit=False) as db:
+        actor = db.get(User, user_id)
+        try:
+            row = visible_item(db, actor, lifecycle, item_id)
+            title = item_title(lifecycle, row)
+            advance(db, lifecycle, item_id, event, actor, reason=reason,
+                    expected_version=int(version) if version.isdigit() else None,
+                    today=request.app.state.today())  # fmt: skip
+            db.commit()
+            return (item_id, title, True, [], "")
+        except HTTPException as missing:
+            return (item_id, f"#{item_id}", False, [], str(missing.detail))
+        except TransitionRefused as refused:
+            db.rollback()
+            return (item_id, title, False, refused.refusals, "")
+        except TransitionConflict as conflict:
+            db.rollback()
+            return (item_id, title, False, [], str(conflict))
