@@ -98,6 +98,7 @@ def advance(
     step = check_event(lifecycle, row.status, event)
     rules = load_rules(row.year)
     actor = actor_of(user)
+    evidence, letter_no = _letter_in_evidence(step, evidence, letter_no)
     parsed, refusals = parse_evidence(step, evidence)
     refusals = access_refusals(step, actor, row.county_id) + refusals
     if step.reason_required and not reason.strip():
@@ -108,6 +109,16 @@ def advance(
     if refusals:
         raise TransitionRefused(refusals)
     return _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today)
+
+
+def _letter_in_evidence(step: Step, evidence, letter_no):
+    """A decision's 文號 may come as an option or inside the evidence; keep both in step."""
+    raw = dict(evidence or {})
+    if step.evidence is None or "letter_no" not in step.evidence.model_fields:
+        return raw, letter_no
+    if letter_no and not raw.get("letter_no"):
+        raw["letter_no"] = letter_no
+    return raw, letter_no or (raw.get("letter_no") or "").strip() or None
 
 
 def _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today):

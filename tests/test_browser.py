@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session
-from test_web_support import HOME, OTHER, PASSWORD, make_app, purchases_of, seed, step_forms
+from web_support import HOME, OTHER, PASSWORD, make_app, purchases_of, seed, step_forms
 
 from model.db import make_engine
 from model.migrate import upgrade

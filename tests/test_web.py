@@ -7,7 +7,7 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
-from test_web_support import (
+from web_support import (
     HOME,
     OTHER,
     TODAY,
