@@ -1,4 +1,13 @@
-"""`jingjin demo`: the main job on the embedded default, from an empty database up."""
+"""`jingjin demo`: the main job on the embedded default, from an empty database up.
+
+It migrates the database, loads the year's rules and the synthetic demo data, prints
+the demo county's estimate and targets and the demo accounts, then serves the web pages
+and the scheduled flows (with a local mail sink) until Ctrl-C.
+"""
+
+import os
+import secrets
+import threading
 
 import typer
 from sqlmodel import select
@@ -10,8 +19,10 @@ from model.demo import generate
 from model.migrate import upgrade
 from model.plan_estimate import county_estimate
 from model.seed import ensure_counties, ensure_year
+from model.settings import get_settings
 from model.tables import County
 from rules import load_rules
+from states.values import Role
 
 
 @reports_errors
@@ -19,8 +30,10 @@ def demo_command(
     year: int = typer.Option(113, help="計畫年度 (民國)"),
     county: str = typer.Option("新竹縣", help="示範縣市"),
     all_counties: bool = typer.Option(False, "--all-counties", help="產生全部 22 縣市的示範資料"),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="印出後啟動網頁與排程"),
+    port: int = typer.Option(8000, help="網頁連接埠"),
 ) -> None:
-    """建立資料庫、載入年度規則與示範資料，並印出示範縣市的預估補助數與指標。"""
+    """建立資料庫、載入年度規則與示範資料，印出示範縣市的預估補助數與指標，再啟動網頁與排程。"""
     engine = get_engine()
     upgrade(engine)
     rules = load_rules(year)
@@ -40,3 +53,46 @@ def demo_command(
         est, goals = county_estimate(session, row, rules)
     typer.echo("")
     typer.echo(render(f"{county}（示範資料）", est, goals, rules))
+    if serve:
+        _print_accounts(engine)
+        _serve(port)
+
+
+def _print_accounts(engine) -> None:
+    from web.security import set_demo_passwords
+
+    # A fresh password each start: the demo accounts must never share a known secret.
+    password = os.environ.get("JINGJIN_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    with session_scope(engine) as session:
+        users = set_demo_passwords(session, password)
+        counties = {c.id: c.name for c in session.exec(select(County))}
+    typer.echo("")
+    typer.echo(f"示範帳號（密碼皆為 {password}）：")
+    for user in users:
+        where = counties.get(user.county_id, "教育部")
+        typer.echo(f"  {user.username:<20} {Role(user.role).label}（{where}）{user.display_name}")
+
+
+def _serve(port: int) -> None:
+    import uvicorn
+
+    from flows.serve import run_embedded
+    from web.app import create_app
+    from web.config import settings_from_env
+
+    web_settings = settings_from_env()
+    for note in web_settings.notes:
+        typer.echo(note, err=True)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(get_engine(), web_settings), host="127.0.0.1", port=port)
+    )
+    threading.Thread(target=server.run, name="web", daemon=True).start()
+    typer.echo(f"網頁服務：http://127.0.0.1:{port}/")
+    settings = get_settings()
+    typer.echo(
+        f"寄出的郵件存於 {settings.data_dir / 'mail'}（本機郵件接收器 {settings.smtp_host}:{settings.smtp_port}）"
+    )
+    try:
+        run_embedded(settings=settings)  # blocks until Ctrl-C
+    finally:
+        server.should_exit = True

@@ -133,6 +133,7 @@ def deployments_from_yaml(path: Path = PREFECT_YAML) -> list:
             flow.to_deployment(
                 name=item["name"], schedules=schedules, parameters=item.get("parameters"),
                 description=item.get("description"), tags=item.get("tags"),
+                _sync=True,  # even when the caller's thread already runs an event loop
             )
         )  # fmt: skip
     return built

@@ -5,55 +5,69 @@ set, school names end in 「(示範)」, school codes use the unused 9000–9999
 addresses use the reserved `.example` domain and no user gets a password. The output is
 the same on every run: each county draws from its own seeded random stream, so the demo
 county looks the same whether it is generated alone or with all the others.
+
+By default the plans, purchases, reimbursement and activities are driven through the
+real lifecycles (model/demo_story.py), so every state has its log row. `story=False`
+keeps the plain rows of before: a draft plan, purchases in 需求彙整中 and hand-made
+milestones, a blank slate for tests that walk the lifecycles themselves.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from math import ceil
-from typing import NamedTuple
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from model.counties import BY_NAME, COUNTIES, CountyRef, county_for_name
+from model.activities import Activity
+from model.counties import BY_NAME, COUNTIES, county_for_name
+from model.demo_data import (
+    EMAIL_DOMAIN,
+    GROUP_NUMBERS,
+    NATIONAL_USERS,
+    PLAN_SECTIONS,
+    PRODUCTS,
+    PROFILES,
+    PlanContent,
+    ProductSpec,
+    county_schools,
+    junior_high_count,
+    person_name,
+    plan_content,
+    purchase_picks,
+    purchase_title,
+    rng_for,
+    senior_high_count,
+)
+from model.demo_story import tell_stories
 from model.milestone_kinds import MilestoneKind
 from model.product_list import needs_data_clause
 from model.seed import ensure_counties, ensure_year
-from model.tables import BudgetLine, County, Milestone, Plan, Product, Purchase, School, User
-from rules import (
-    BUSINESS_KEYS,
-    Estimate,
-    InputError,
-    SchoolFacts,
-    WorkCalendar,
-    YearRules,
-    administration_fee,
-    estimate,
-    load_rules,
-    targets,
+from model.tables import (
+    County,
+    Milestone,
+    Plan,
+    Product,
+    Purchase,
+    School,
+    TransitionLog,
+    User,
 )
-from states.values import BudgetItem, ItemType, PlanState, PurchaseState, Role
+from rules import InputError, SchoolFacts, WorkCalendar, YearRules, load_rules
+from states.values import ItemType, PlanState, PurchaseState, Role
 
-SEED = "jingjin-demo"
-DEMO_MARK = "(示範)"
-EMAIL_DOMAIN = "demo.example"  # RFC 2606: can never reach a real mailbox
-FIRST_CODE = 9000  # codes 9000–9999 after the prefix are unused by real schools
-JUNIOR_PER_100_ELEMENTARY = 28  # SPEC.md: 國中 are about 0.28 times the 國小
-
-# 附件 outline 壹…柒; the 附錄 school list comes from the School table.
-PLAN_SECTIONS = {
-    "goals": "壹、計畫目標",
-    "period": "貳、計畫期程",
-    "participants": "參、實施對象",
-    "status_and_results": "肆、執行現況與成效",
-    "work_plan": "伍、年度工作規劃",
-    "indicators": "陸、預期績效指標",
-    "budget": "柒、經費需求",
-}
+# Re-exported: the tests and the CLI import these from here.
+__all__ = [
+    "PLAN_SECTIONS",
+    "PROFILES",
+    "DemoSummary",
+    "generate",
+    "junior_high_count",
+    "senior_high_count",
+]
 
 
 @dataclass
@@ -68,83 +82,27 @@ class DemoSummary:
     plans: int = 0
     purchases: int = 0
     milestones: int = 0
+    activities: int = 0
+    transitions: int = 0  # TransitionLog rows, creation included
 
 
-# ------------------------------------------------------------------ county profiles
-class CountyProfile(NamedTuple):
-    elementary: int  # county-run 國小 in 113學年度 (SPEC.md)
-    remote_pct: int  # share of 偏遠 schools, from data/schools-113-elementary.csv
-    towns: str  # 鄉鎮市區 of ordinary schools, space-separated
-    remote_towns: str = ""
-    indigenous_towns: str = ""
-
-
-PROFILES = {
-    "新北市": CountyProfile(222, 20, "板橋區 淡水區 新莊區 新店區 三重區",
-                            "瑞芳區 萬里區 貢寮區 金山區", "烏來區"),
-    "臺北市": CountyProfile(151, 0, "文山區 士林區 北投區 大安區 內湖區"),
-    "桃園市": CountyProfile(195, 12, "桃園區 中壢區 龜山區 楊梅區 蘆竹區",
-                            "新屋區 觀音區 大園區", "復興區"),
-    "臺中市": CountyProfile(243, 17, "北屯區 西屯區 太平區 大里區 豐原區",
-                            "東勢區 新社區 外埔區", "和平區"),
-    "臺南市": CountyProfile(214, 43, "永康區 北區 東區 安南區 善化區",
-                            "七股區 北門區 鹽水區 白河區"),
-    "高雄市": CountyProfile(246, 21, "鳳山區 三民區 前鎮區 小港區 左營區",
-                            "美濃區 六龜區 杉林區 內門區", "桃源區 茂林區 那瑪夏區"),
-    "宜蘭縣": CountyProfile(78, 22, "冬山鄉 宜蘭市 蘇澳鎮 員山鄉 壯圍鄉",
-                            "頭城鎮 三星鄉", "南澳鄉 大同鄉"),
-    "新竹縣": CountyProfile(87, 26, "竹北市 竹東鎮 新埔鎮 關西鎮 湖口鄉",
-                            "關西鎮 竹東鎮 峨眉鄉", "尖石鄉 五峰鄉"),
-    "苗栗縣": CountyProfile(114, 32, "頭份市 後龍鎮 苗栗市 竹南鎮 苑裡鎮",
-                            "南庄鄉 卓蘭鎮 通霄鎮", "泰安鄉"),
-    "彰化縣": CountyProfile(174, 28, "彰化市 鹿港鎮 員林市 和美鎮 溪湖鎮",
-                            "芳苑鄉 溪州鄉 二林鎮 竹塘鄉"),
-    "南投縣": CountyProfile(140, 59, "南投市 草屯鎮 埔里鎮 名間鄉 竹山鎮",
-                            "國姓鄉 鹿谷鄉 魚池鄉", "仁愛鄉 信義鄉"),
-    "雲林縣": CountyProfile(157, 59, "斗六市 虎尾鎮 古坑鄉 西螺鎮 斗南鎮",
-                            "四湖鄉 口湖鄉 二崙鄉 元長鄉"),
-    "嘉義縣": CountyProfile(120, 64, "民雄鄉 中埔鄉 太保市 水上鄉 竹崎鄉",
-                            "東石鄉 竹崎鄉 梅山鄉", "阿里山鄉"),
-    "屏東縣": CountyProfile(164, 48, "屏東市 內埔鄉 萬丹鄉 潮州鎮 東港鎮",
-                            "高樹鄉 恆春鎮 里港鄉 林邊鄉", "三地門鄉 霧臺鄉 來義鄉 牡丹鄉"),
-    "臺東縣": CountyProfile(88, 75, "臺東市 太麻里鄉", "卑南鄉 鹿野鄉 東河鄉",
-                            "海端鄉 延平鄉 金峰鄉 達仁鄉 蘭嶼鄉"),
-    "花蓮縣": CountyProfile(103, 68, "花蓮市 吉安鄉 新城鄉 壽豐鄉", "玉里鎮 富里鄉",
-                            "秀林鄉 萬榮鄉 卓溪鄉"),
-    "澎湖縣": CountyProfile(37, 100, "", "馬公市 湖西鄉 白沙鄉 西嶼鄉"),
-    "基隆市": CountyProfile(41, 0, "七堵區 安樂區 中山區 中正區 信義區"),
-    "新竹市": CountyProfile(33, 0, "東區 香山區 北區"),
-    "嘉義市": CountyProfile(19, 0, "西區 東區"),
-    "金門縣": CountyProfile(19, 100, "", "金沙鎮 金湖鎮 金寧鄉 金城鎮"),
-    "連江縣": CountyProfile(7, 100, "", "南竿鄉 莒光鄉 北竿鄉 東引鄉"),
-}  # fmt: skip
-SPECIAL_MUNICIPALITIES = ("新北市", "桃園市", "臺中市", "臺南市", "高雄市")
-
-
-def junior_high_count(elementary: int) -> int:
-    return round(elementary * JUNIOR_PER_100_ELEMENTARY / 100)
-
-
-def senior_high_count(elementary: int) -> int:
-    """A few county-run complete high schools (完全中學), more in bigger counties."""
-    return 1 + elementary // 80
-
-
-def _semirural_pct(county: str) -> int:
-    # 非山非市 is rural but not remote: common in 縣, rarer in 直轄市, absent in cities.
-    if county.endswith("縣"):
-        return 25
-    return 10 if county in SPECIAL_MUNICIPALITIES else 0
-
-
-def _rng(year: int, county_code: str, topic: str) -> random.Random:
-    # One stream per county and topic, so adding a topic never shifts another's data.
-    return random.Random(f"{SEED}:{year}:{county_code}:{topic}")
+COUNTED = {
+    "plans": Plan,
+    "purchases": Purchase,
+    "milestones": Milestone,
+    "activities": Activity,
+    "transitions": TransitionLog,
+}
 
 
 # ------------------------------------------------------------------ entry point
 def generate(
-    session: Session, *, year: int = 113, county_name: str = "新竹縣", all_counties: bool = False
+    session: Session,
+    *,
+    year: int = 113,
+    county_name: str = "新竹縣",
+    all_counties: bool = False,
+    story: bool = True,
 ) -> DemoSummary:
     """Add the demo data in the caller's transaction (flush only, no commit).
 
@@ -160,14 +118,29 @@ def generate(
     refs = COUNTIES if all_counties else (demo,)
     fresh = _counties_without_demo(session, [counties[r.name] for r in refs], year)
     summary = DemoSummary(county=demo.name, counties=len(fresh))
+    before = _counts(session)
     products = _ensure_products(session, rules, summary)
     staff = _ensure_users(session, fresh, summary)
     schools = _add_schools(session, fresh, year, summary)
     facts = _school_facts(session, fresh, year)
-    plans, estimates = _add_plans(session, fresh, facts, rules, summary)
-    purchases = _add_purchases(session, fresh, plans, estimates, staff, products, rules, summary)
-    _add_milestones(session, fresh, plans, schools, purchases, staff, rules, summary)
+    contents = {c.id: plan_content(BY_NAME[c.name], facts[c.id], rules) for c in fresh}
+    if story:
+        unplanned = [c for c in fresh if c.id not in _planned(session, fresh, year)]
+        tell_stories(session, unplanned, counties[demo.name], contents, products, rules)
+    else:
+        plans = _add_plans(session, fresh, contents, rules)
+        purchases = _add_purchases(session, fresh, plans, contents, staff, products, rules)
+        _add_milestones(session, fresh, plans, schools, purchases, staff, rules)
+    for field, count in _counts(session).items():
+        setattr(summary, field, count - before[field])
     return summary
+
+
+def _counts(session: Session) -> dict[str, int]:
+    return {
+        field: session.exec(select(func.count()).select_from(table)).one()
+        for field, table in COUNTED.items()
+    }
 
 
 def _counties_without_demo(session: Session, counties: list[County], year: int) -> list[County]:
@@ -182,46 +155,15 @@ def _counties_without_demo(session: Session, counties: list[County], year: int) 
     return [c for c in counties if c.id not in done]
 
 
+def _planned(session: Session, counties: list[County], year: int) -> set[int]:
+    """Counties that already have a plan (a real one, say): their story is not told."""
+    ids = [c.id for c in counties]
+    return set(
+        session.exec(select(Plan.county_id).where(Plan.year == year, col(Plan.county_id).in_(ids)))
+    )
+
+
 # ------------------------------------------------------------------ products
-class ProductSpec(NamedTuple):
-    name: str
-    vendor: str
-    group: str
-    reference_price: int
-
-
-CONTENT = "數位內容組"
-SOFTWARE = "課堂教學軟體組"
-# The six names the rules list (data_clause_products) plus invented ones.
-PRODUCTS = (
-    ProductSpec("PaGamO 閱讀素養", "博弈科技股份有限公司", CONTENT, 36000),
-    ProductSpec("學習吧加分版", "學習吧股份有限公司", CONTENT, 28000),
-    ProductSpec("天下雜誌", "天下雜誌股份有限公司", CONTENT, 12000),
-    ProductSpec("國語日報", "財團法人國語日報社", CONTENT, 15000),
-    ProductSpec("晨星數學闖關島", "晨星數位學習股份有限公司", CONTENT, 32000),
-    ProductSpec("小樹英語繪本館", "小樹文教科技有限公司", CONTENT, 24000),
-    ProductSpec("自然探究動畫百科", "青禾教育科技股份有限公司", CONTENT, 30000),
-    ProductSpec("臺灣歷史地圖時光機", "遠山數位文化有限公司", CONTENT, 26000),
-    ProductSpec("本土語言互動學堂", "聲韻數位有限公司", CONTENT, 22000),
-    ProductSpec("科學素養題庫通", "明理教育資訊股份有限公司", CONTENT, 34000),
-    ProductSpec("e起讀電子書城", "書香雲端股份有限公司", CONTENT, 40000),
-    ProductSpec("程式積木冒險島", "積木人科技有限公司", CONTENT, 27000),
-    ProductSpec("英語口說練功坊", "聲波智能股份有限公司", CONTENT, 38000),
-    ProductSpec("藝術鑑賞數位美術館", "彩虹橋數位內容有限公司", CONTENT, 18000),
-    ProductSpec("Hiteach", "網奕資訊科技股份有限公司", SOFTWARE, 45000),
-    ProductSpec("Loilonote", "LoiLo Inc.", SOFTWARE, 42000),
-    ProductSpec("課堂即時回饋板", "青禾教育科技股份有限公司", SOFTWARE, 20000),
-    ProductSpec("ClassBoard 協作白板", "雲階資訊股份有限公司", SOFTWARE, 25000),
-    ProductSpec("學習歷程整合平台", "明理教育資訊股份有限公司", SOFTWARE, 60000),
-    ProductSpec("AI 作文批閱助教", "文心智能股份有限公司", SOFTWARE, 48000),
-    ProductSpec("智慧出題與診斷系統", "知行數位股份有限公司", SOFTWARE, 52000),
-    ProductSpec("課堂載具畫面廣播", "雲階資訊股份有限公司", SOFTWARE, 16000),
-    ProductSpec("影音教材剪輯工作室", "光點多媒體有限公司", SOFTWARE, 19000),
-    ProductSpec("分組合作學習平台", "知行數位股份有限公司", SOFTWARE, 33000),
-)
-GROUP_NUMBERS = {CONTENT: 1, SOFTWARE: 2}
-
-
 def _clause_keys(rules: YearRules) -> list[str]:
     # Folded as the product-list import folds them, so demo and import flag alike.
     return ["".join(name.split()).casefold() for name in rules.software.data_clause_products]
@@ -255,27 +197,10 @@ def _product(spec: ProductSpec, index: int, rules: YearRules, keys: list[str]) -
 
 
 # ------------------------------------------------------------------ users
-SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高潘簡朱鍾彭游詹胡施沈余"
-GIVEN_NAMES = (
-    "雅婷", "怡君", "志明", "家豪", "淑芬", "俊傑", "佳穎", "冠宇", "宗翰", "美玲", "建宏", "惠如",
-    "信良", "文彥", "秀珍", "承恩", "品妤", "振宇", "麗華", "柏翰", "欣怡", "家瑜", "志豪", "思妤",
-)  # fmt: skip
-NATIONAL_USERS = (
-    ("moe.reviewer1", Role.ministry_reviewer, True),
-    ("moe.reviewer2", Role.ministry_reviewer, False),
-    ("moe.admin", Role.ministry_admin, False),
-    ("auditor", Role.auditor, False),
-)
-
-
-def _person_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
-
-
 def _user(username: str, role: Role, rng: random.Random, **extra) -> User:
     return User(
         username=username,
-        display_name=_person_name(rng),
+        display_name=person_name(rng),
         email=f"{username}@{EMAIL_DOMAIN}",
         role=role,
         synthetic=True,
@@ -284,10 +209,10 @@ def _user(username: str, role: Role, rng: random.Random, **extra) -> User:
 
 
 def _wanted_users(counties: list[County]) -> list[User]:
-    rng = _rng(0, "MOE", "users")
+    rng = rng_for(0, "MOE", "users")
     users = [_user(name, role, rng, daily_digest=digest) for name, role, digest in NATIONAL_USERS]
     for county in counties:
-        rng = _rng(0, county.code, "users")
+        rng = rng_for(0, county.code, "users")
         prefix = county.code.lower()
         for name in (f"{prefix}.staff1", f"{prefix}.staff2"):
             users.append(_user(name, Role.county_staff, rng, county_id=county.id))
@@ -317,169 +242,10 @@ def _ensure_users(
 
 
 # ------------------------------------------------------------------ schools
-class SchoolSpec(NamedTuple):
-    level: str
-    area: str
-    establishment: str
-    affiliation: str
-    indigenous: bool
-    district: str
-
-
-STEM_CHARS = "光明興仁德信義和平忠孝安康文華中正東西南北新民富山林泉溪湖嶺埔田港雲竹松梅青永福"
-
-
-def _towns(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-def _level_counts(profile: CountyProfile) -> dict[str, int]:
-    n = profile.elementary
-    return {"國小": n, "國中": junior_high_count(n), "高中": senior_high_count(n)}
-
-
-def _areas(profile: CountyProfile, county: str, count: int, rng: random.Random) -> list[str]:
-    remote = round(count * profile.remote_pct / 100)
-    semirural = round((count - remote) * _semirural_pct(county) / 100)
-    areas = ["偏遠"] * remote + ["非山非市"] * semirural
-    areas += ["一般"] * (count - len(areas))
-    rng.shuffle(areas)
-    return areas
-
-
-def _district(profile: CountyProfile, area: str, indigenous: bool, rng: random.Random) -> str:
-    towns, remote = _towns(profile.towns), _towns(profile.remote_towns)
-    if indigenous:
-        return rng.choice(_towns(profile.indigenous_towns))
-    if area == "一般":
-        return rng.choice(towns or remote)
-    return rng.choice(remote or towns)
-
-
-def _indigenous_slots(profile: CountyProfile, areas: list[str]) -> set[int]:
-    """About a third of the remote schools, where the county has indigenous towns."""
-    remote = [i for i, area in enumerate(areas) if area == "偏遠"]
-    if not profile.indigenous_towns or not remote:
-        return set()
-    return set(remote[: max(1, round(len(remote) * 0.35))])
-
-
-def _level_specs(ref: CountyRef, level: str, count: int, rng: random.Random) -> list[SchoolSpec]:
-    profile = PROFILES[ref.name]
-    own = "縣立" if ref.name.endswith("縣") else "市立"
-    areas = _areas(profile, ref.name, count, rng)
-    indigenous = _indigenous_slots(profile, areas)
-    affiliation = "完全中學" if level == "高中" else "國中小"
-    specs = [
-        SchoolSpec(level, area, own, affiliation, i in indigenous,
-                   _district(profile, area, i in indigenous, rng))
-        for i, area in enumerate(areas)
-    ]  # fmt: skip
-    return _with_special_schools(ref, specs, rng)
-
-
-def _with_special_schools(
-    ref: CountyRef, specs: list[SchoolSpec], rng: random.Random
-) -> list[SchoolSpec]:
-    """Give the list every 設立別 and 附屬: private and university 國小, a town-run 高中."""
-    if specs and specs[0].level == "國小":
-        return _with_private_and_university(specs)
-    if specs and specs[0].level == "高中":
-        return _with_town_run(ref, specs, rng)
-    return specs
-
-
-def _with_private_and_university(specs: list[SchoolSpec]) -> list[SchoolSpec]:
-    # About 2.5 % of 國小 are private (data/schools-113-elementary.csv); both kinds are urban.
-    ordinary = [i for i, s in enumerate(specs) if s.area == "一般"]
-    private = max(1, round(len(specs) * 0.025))
-    university = 1 if len(specs) >= 30 else 0
-    for i in ordinary[:private]:
-        specs[i] = specs[i]._replace(establishment="私立", affiliation="高中附屬")
-    for i in ordinary[private : private + university]:
-        specs[i] = specs[i]._replace(establishment="公立", affiliation="大學附屬")
-    return specs
-
-
-def _with_town_run(ref: CountyRef, specs: list[SchoolSpec], rng: random.Random) -> list[SchoolSpec]:
-    # A 縣轄市 may run a 高中 of its own; only counties with two or more 高中 show one.
-    cities = [t for t in _towns(PROFILES[ref.name].towns) if t.endswith("市")]
-    if not ref.name.endswith("縣") or not cities:
-        return specs
-    for i in range(1, len(specs)):
-        specs[i] = specs[i]._replace(
-            establishment="市立", area="一般", district=rng.choice(cities), indigenous=False
-        )
-    return specs
-
-
-def _school_name(ref: CountyRef, spec: SchoolSpec, stem: str) -> str:
-    if spec.affiliation == "高中附屬":
-        body = f"私立{stem}高級中學附設國民小學"
-    elif spec.affiliation == "大學附屬":
-        body = f"公立{stem}大學附設實驗國民小學"
-    elif spec.level == "高中":
-        owner = spec.district if spec.establishment == "市立" and ref.name.endswith("縣") else ""
-        body = f"{owner or ref.name}立{stem}高級中學"
-    else:
-        kind = "國民小學" if spec.level == "國小" else "國民中學"
-        body = f"{ref.name}{spec.district}{stem}{kind}"
-    return body + DEMO_MARK
-
-
-def _stem(rng: random.Random, used: set[str]) -> str:
-    while True:
-        stem = "".join(rng.sample(STEM_CHARS, 2))
-        if stem not in used:
-            used.add(stem)
-            return stem
-
-
-def _sizes(spec: SchoolSpec, rng: random.Random) -> tuple[int, int, int]:
-    """(classes, teachers, students) in the ranges schools of that kind really have."""
-    if spec.area == "偏遠":
-        if spec.level == "國小":
-            return 6, rng.randint(9, 12), rng.randint(25, 60)
-        classes = rng.randint(3, 6) * (2 if spec.level == "高中" else 1)
-        return classes, max(9, round(classes * 2.4)), classes * rng.randint(8, 15)
-    if spec.area == "非山非市":
-        classes = rng.randint(6, 18)
-        per_class = rng.randint(15, 24)
-    else:
-        low, high, mode = {"國小": (12, 60, 24), "國中": (9, 54, 21), "高中": (18, 60, 30)}[
-            spec.level
-        ]
-        classes = round(rng.triangular(low, high, mode))
-        per_class = rng.randint(20, 28) if spec.level != "高中" else rng.randint(25, 32)
-    ratio = rng.uniform(1.6, 2.0) if spec.level == "國小" else rng.uniform(2.0, 2.5)
-    return classes, round(classes * ratio), classes * per_class
-
-
-def _county_schools(ref: CountyRef, county_id: int, year: int) -> list[School]:
-    rng = _rng(year, ref.code, "schools")
-    specs = [
-        spec
-        for level, count in _level_counts(PROFILES[ref.name]).items()
-        for spec in _level_specs(ref, level, count, rng)
-    ]
-    used: set[str] = set()
-    rows = []
-    for seq, spec in enumerate(specs, start=1):
-        classes, teachers, students = _sizes(spec, rng)
-        rows.append(School(
-            year=year, county_id=county_id, seq=seq, level=spec.level,
-            code=f"{ref.prefixes[0]}{FIRST_CODE + seq - 1:04d}", district=spec.district,
-            establishment=spec.establishment, affiliation=spec.affiliation, area=spec.area,
-            indigenous=spec.indigenous, name=_school_name(ref, spec, _stem(rng, used)),
-            classes=classes, teachers=teachers, students=students, synthetic=True,
-        ))  # fmt: skip
-    return rows
-
-
 def _add_schools(
     session: Session, counties: list[County], year: int, summary: DemoSummary
 ) -> dict[int, list[School]]:
-    by_county = {c.id: _county_schools(BY_NAME[c.name], c.id, year) for c in counties}
+    by_county = {c.id: county_schools(BY_NAME[c.name], c.id, year) for c in counties}
     rows = [s for schools in by_county.values() for s in schools]
     session.add_all(rows)
     session.flush()
@@ -502,28 +268,13 @@ def _school_facts(
     return facts
 
 
-# ------------------------------------------------------------------ plans
-def plan_inputs(facts: Sequence[SchoolFacts], rng: random.Random) -> dict[str, int]:
-    """County-chosen quantities behind the estimate, sized to the county."""
-    teachers = sum(f.teachers for f in facts)
-    students = sum(f.students for f in facts)
-    return {
-        "workshops": max(4, ceil(teachers / 50)),  # about 50 teachers a session
-        "companion_schools": ceil(len(facts) * 0.3),
-        "devices": students // 100 * 10,  # one in ten students, bought before this programme
-        "mdm_fee": 500,  # the 4-year licence per device
-        "periods_per_school": rng.choice((30, 36, 40)),
-        "per_head": 120,
-    }
-
-
+# ------------------------------------------------------------------ plain plans (story=False)
 def _add_plans(
     session: Session,
     counties: list[County],
-    facts: dict[int, list[SchoolFacts]],
+    contents: dict[int, PlanContent],
     rules: YearRules,
-    summary: DemoSummary,
-) -> tuple[dict[int, Plan], dict[int, Estimate]]:
+) -> dict[int, Plan]:
     """A draft plan per county; a county that already has its plan keeps it untouched."""
     plans = {
         p.county_id: p
@@ -533,258 +284,56 @@ def _add_plans(
             )
         )
     }
-    estimates, lines, new = {}, {}, []
+    new = {}
     for county in counties:
-        rng = _rng(rules.year, county.code, "plan")
-        inputs = plan_inputs(facts[county.id], rng)
-        estimates[county.id] = estimate(facts[county.id], rules, **inputs)
         if county.id in plans:
             continue
-        lines[county.id] = _budget_lines(estimates[county.id], inputs, rules, rng)
-        plans[county.id] = _plan(county, facts[county.id], inputs, lines[county.id], rules, rng)
-        new.append(plans[county.id])
-    session.add_all(new)
+        content = contents[county.id]
+        new[county.id] = plans[county.id] = Plan(
+            county_id=county.id, year=rules.year, status=PlanState.draft, inputs=content.inputs,
+            targets=content.targets, sections=content.sections, synthetic=True,
+        )  # fmt: skip
+    session.add_all(new.values())
     session.flush()
-    for county_id, county_lines in lines.items():
-        for line in county_lines:
-            line.plan_id = plans[county_id].id
-    session.add_all([line for county_lines in lines.values() for line in county_lines])
+    for county_id, plan in new.items():
+        for line in contents[county_id].lines:
+            line.plan_id = plan.id
+            session.add(line)
     session.flush()
-    summary.plans = len(new)
-    return plans, estimates
+    return plans
 
 
-def _plan(
-    county: County,
-    facts: list[SchoolFacts],
-    inputs: dict[str, int],
-    lines: list[BudgetLine],
-    rules: YearRules,
-    rng: random.Random,
-) -> Plan:
-    county_targets = _county_targets(facts, rules, rng)
-    return Plan(
-        county_id=county.id,
-        year=rules.year,
-        status=PlanState.draft,
-        inputs=inputs,
-        targets=county_targets,
-        sections=_sections(county.name, facts, inputs, county_targets, lines, rules),
-        synthetic=True,
-    )
-
-
-def _county_targets(
-    facts: list[SchoolFacts], rules: YearRules, rng: random.Random
-) -> dict[str, int]:
-    """The minimums, with a little ambition where a county can choose more."""
-    minimums = targets(facts, rules)
-    ceilings = {
-        "key_schools": len(facts),
-        "self_learning_open_lessons": len(facts),
-        "parent_sessions": 3,
-        "literacy_teachers": sum(f.teachers for f in facts),
-    }
-    chosen = dict(minimums)
-    for key, ceiling in ceilings.items():
-        extra = rng.randint(0, max(1, minimums[key] // 10))
-        chosen[key] = max(minimums[key], min(ceiling, minimums[key] + extra))
-    return chosen
-
-
-# ------------------------------------------------------------------ budget lines
-PART_TIME = {
-    BudgetItem.principal_investigator: ("part_time_pi", "兼任計畫主持人"),
-    BudgetItem.co_investigator: ("part_time_co_pi", "兼任協同計畫主持人"),
-}
-PERSON_MONTHS = 12
-EXTRA_WORKSHOPS = 2
-DIGITAL_CONTENT_CAPITAL_PCT = 30  # multi-year licences of ≥ NT$10,000 count as 資本門
-
-
-def _budget_lines(
-    est: Estimate, inputs: dict[str, int], rules: YearRules, rng: random.Random
-) -> list[BudgetLine]:
-    """The 12 lines: the request equals the estimate except where a line explains why."""
-    lines = {
-        item: BudgetLine(
-            plan_id=0, item=item, estimate=est.items.get(item.value, 0),
-            recurrent=est.items.get(item.value, 0),
-        )
-        for item in BudgetItem
-    }  # fmt: skip
-    for item, (rule_key, title) in PART_TIME.items():
-        _request_part_time(lines[item], getattr(rules.budget, rule_key), title, rng)
-    _split_capital(lines[BudgetItem.digital_content])
-    _add_workshops(lines[BudgetItem.teacher_training], rules)
-    _drop_devices(lines[BudgetItem.mdm_licences], inputs)
-    _recompute_administration(lines, rules)
-    return list(lines.values())
-
-
-def _request_part_time(line: BudgetLine, rates, title: str, rng: random.Random) -> None:
-    # The estimate has nothing for part-time PIs: they are paid only on request.
-    line.person_months = PERSON_MONTHS
-    line.monthly_rate = rng.randrange(rates.min_monthly, rates.max_monthly + 1, 500)
-    line.recurrent = PERSON_MONTHS * line.monthly_rate
-    line.explanation = (
-        f"{title} 1 人，每月 {line.monthly_rate:,} 元 × {PERSON_MONTHS} 個月，依實際兼任情形申請。"
-    )
-
-
-def _split_capital(line: BudgetLine) -> None:
-    line.capital = line.estimate * DIGITAL_CONTENT_CAPITAL_PCT // 100 // 1000 * 1000
-    line.recurrent = line.estimate - line.capital
-
-
-def _add_workshops(line: BudgetLine, rules: YearRules) -> None:
-    per_session = rules.budget.teacher_training.per_session
-    line.recurrent = line.estimate + EXTRA_WORKSHOPS * per_session
-    line.explanation = (
-        f"增辦數位教學指引(2.0)培力工作坊 {EXTRA_WORKSHOPS} 場，每場 {per_session:,} 元。"
-    )
-
-
-def _drop_devices(line: BudgetLine, inputs: dict[str, int]) -> None:
-    dropped = min(inputs["devices"], max(10, inputs["devices"] // 20 // 10 * 10))
-    if dropped == 0:
-        return
-    line.recurrent = line.estimate - dropped * inputs["mdm_fee"]
-    line.explanation = f"既有載具 {dropped:,} 臺之 MDM 授權尚在效期內，本年度減列。"
-
-
-def _recompute_administration(lines: dict[BudgetItem, BudgetLine], rules: YearRules) -> None:
-    # In a plan, 行政管理費 is figured on its own 經常門 業務費, not the estimate's.
-    business = sum(lines[BudgetItem(key)].recurrent for key in BUSINESS_KEYS)
-    line = lines[BudgetItem.administration]
-    line.recurrent = administration_fee(business, rules)
-    if line.recurrent != line.estimate:
-        line.explanation = f"依本計畫經常門業務費 {business:,} 元重新計算行政管理費。"
-
-
-# ------------------------------------------------------------------ plan text
-def _roc(day: date, rules: YearRules) -> str:
-    return f"{day.year - rules.facts.roc_year_offset}年{day.month}月{day.day}日"
-
-
-def _sections(
-    county: str,
-    facts: list[SchoolFacts],
-    inputs: dict[str, int],
-    county_targets: dict[str, int],
-    lines: list[BudgetLine],
-    rules: YearRules,
-) -> dict[str, str]:
-    here = "本縣" if county.endswith("縣") else "本市"
-    levels = "、".join(
-        f"{level} {sum(f.level == level for f in facts)} 校" for level in ("國小", "國中", "高中")
-    )
-    teachers, students = sum(f.teachers for f in facts), sum(f.students for f in facts)
-    t = county_targets
-    remote = sum(f.remote for f in facts)
-    recurrent = sum(line.recurrent for line in lines)
-    capital = sum(line.capital for line in lines)
-    return {
-        "goals": (
-            f"落實{county}中小學數位學習，協助所轄 {len(facts)} 校善用學習載具與數位內容，"
-            "提升教師數位教學知能與學生數位素養，推動學生自主學習。"
-        ),
-        "period": f"自{_roc(rules.period.start, rules)}起至{_roc(rules.period.end, rules)}止。",
-        "participants": (
-            f"{here}所轄{levels}，教師 {teachers:,} 人、學生 {students:,} 人。"
-        ),
-        "status_and_results": (
-            f"112 年度數位學習工作坊累計培訓教師達編制教師數 82%；偏遠學校 {remote} 校"
-            "已達一生一載具，非偏遠學校依每 6 班配發 1 班學習載具。"
-        ),
-        "work_plan": (
-            "每月召開推動辦公室工作會議，每季邀請教育部輔導團隊參與；"
-            f"辦理數位學習工作坊 {inputs['workshops']} 場、數位素養研習及家長宣講；"
-            f"入校入班陪伴 {inputs['companion_schools']} 校；"
-            f"依「{rules.software.approved_list_name}」經公開會議決議採購數位內容及教學軟體。"
-        ),
-        "indicators": (
-            f"重點學校 {t['key_schools']} 校、公開觀議課 {t['open_lessons']} 場、"
-            f"數位素養培訓教師 {t['literacy_teachers']:,} 人、"
-            f"學習成效抽樣 {t['sampled_schools']} 校。"
-        ),
-        "budget": (
-            f"申請補助新臺幣 {recurrent + capital:,} 元（經常門 {recurrent:,} 元、"
-            f"資本門 {capital:,} 元），明細詳經費申請表。"
-        ),
-    }  # fmt: skip
-
-
-# ------------------------------------------------------------------ purchases
-PURCHASES_PER_COUNTY = 6
-BIG_COUNTY_CONTENT = 4_000_000  # below this, amounts are shares of the item-6 budget
-SMALL_COUNTY_SHARES_PCT = (5, 5, 10, 15, 20, 30)
-
-
-def purchase_amounts(content_budget: int, rules: YearRules, rng: random.Random) -> list[int]:
-    """Two 小額採購, three mid-size and one at or above 公告金額 when the budget allows."""
-    if content_budget < BIG_COUNTY_CONTENT:
-        return [content_budget * pct // 100 // 1000 * 1000 for pct in SMALL_COUNTY_SHARES_PCT]
-    small = rules.procurement.small_purchase_max // 1000
-    big = rules.procurement.announcement_threshold
-    return [
-        rng.randrange(60, small + 1) * 1000,
-        rng.randrange(60, small + 1) * 1000,
-        *(rng.randrange(small + 50, big // 1000 - 100) * 1000 for _ in range(3)),
-        max(big, content_budget * 30 // 100 // 1000 * 1000),
-    ]
-
-
-def _county_purchases(
-    county: County,
-    plan: Plan,
-    content_budget: int,
-    staff: list[User],
-    products: list[Product],
-    rules: YearRules,
-) -> list[Purchase]:
-    rng = _rng(rules.year, county.code, "purchases")
-    clause = [p for p in products if p.needs_data_clause]
-    other = [p for p in products if not p.needs_data_clause]
-    chosen = [rng.choice(clause), *rng.sample(other, PURCHASES_PER_COUNTY - 1)]
-    amounts = purchase_amounts(content_budget, rules, rng)
-    return [
-        Purchase(
-            county_id=county.id, year=rules.year, plan_id=plan.id,
-            title=f"{rules.year}年度「{product.name}」授權採購",
-            status=PurchaseState.needs_collected, product_id=product.id, amount=amount,
-            owner_id=staff[i % len(staff)].id,
-            evidence={"needs": {"schools": rng.randint(3, 30), "note": "各校需求調查彙整"}},
-            synthetic=True,
-        )
-        for i, (product, amount) in enumerate(zip(chosen, amounts, strict=True))
-    ]  # fmt: skip
-
-
+# ------------------------------------------------------------------ plain purchases
 def _add_purchases(
     session: Session,
     counties: list[County],
     plans: dict[int, Plan],
-    estimates: dict[int, Estimate],
+    contents: dict[int, PlanContent],
     staff: dict[int, list[User]],
     products: list[Product],
     rules: YearRules,
-    summary: DemoSummary,
 ) -> dict[int, list[Purchase]]:
-    by_county = {
-        c.id: _county_purchases(
-            c, plans[c.id], estimates[c.id].items["digital_content"], staff[c.id], products, rules
-        )
-        for c in counties
-    }
-    rows = [p for purchases in by_county.values() for p in purchases]
-    session.add_all(rows)
+    by_county = {}
+    for c in counties:
+        content_budget = contents[c.id].estimate.items["digital_content"]
+        picks = purchase_picks(c.code, content_budget, products, rules)
+        by_county[c.id] = [
+            Purchase(
+                county_id=c.id, year=rules.year, plan_id=plans[c.id].id,
+                title=purchase_title(pick.product, rules), status=PurchaseState.needs_collected,
+                product_id=pick.product.id, amount=pick.amount,
+                owner_id=staff[c.id][i % len(staff[c.id])].id,
+                evidence={"needs": {"schools": pick.schools, "note": "各校需求調查彙整"}},
+                synthetic=True,
+            )
+            for i, pick in enumerate(picks)
+        ]  # fmt: skip
+    session.add_all([p for purchases in by_county.values() for p in purchases])
     session.flush()
-    summary.purchases = len(rows)
     return by_county
 
 
-# ------------------------------------------------------------------ milestones
+# ------------------------------------------------------------------ plain milestones
 DONE_BEFORE = (7, 1)  # month, day: what fell due before mid-year is mostly done
 DONE_PCT = 90  # the rest is overdue, so reminders and escalation have work to show
 EARLY_OPEN_LESSON_PCT = 25
@@ -859,7 +408,7 @@ def _county_milestones(
     staff: list[User],
     rules: YearRules,
 ) -> list[Milestone]:
-    rng = _rng(rules.year, county.code, "milestones")
+    rng = rng_for(rules.year, county.code, "milestones")
     cal = WorkCalendar.from_rules(rules)
     cutoff = date(rules.period.start.year, *DONE_BEFORE)
     dues = _plan_dues(plan, rules) + _school_dues(plan, schools, rules)
@@ -883,7 +432,6 @@ def _add_milestones(
     purchases: dict[int, list[Purchase]],
     staff: dict[int, list[User]],
     rules: YearRules,
-    summary: DemoSummary,
 ) -> None:
     rows = [
         m
@@ -894,4 +442,3 @@ def _add_milestones(
     ]
     session.add_all(rows)
     session.flush()
-    summary.milestones = len(rows)

@@ -15,6 +15,7 @@ from states.purchase import (
     ProductFacts,
     PurchaseContext,
     PurchaseMachine,
+    within_approved_line,
 )
 from states.steps import COUNTY_ROLES
 from states.values import BudgetItem, ItemType, PlanState, PurchaseState
@@ -68,14 +69,17 @@ def _contracted_elsewhere(session: Session, row: Purchase) -> int:
 def context(session, row: Purchase, step, evidence, rules: YearRules, today: date):
     plan = _plan(session, row)
     serial = getattr(evidence, "product_serial", None)
+    # The line's money is a sum over the county's purchases, which grows with every year
+    # kept: read it only for the step whose guard reads it (the contract).
+    reads_line = within_approved_line in step.guards
     return PurchaseContext(
         rules=rules,
         today=today,
         evidence=evidence,
         product=_product(session, row, serial),
         plan_approved=plan is not None and plan.status in APPROVED_PLAN_STATES,
-        content_line=_content_line(session, plan),
-        contracted_elsewhere=_contracted_elsewhere(session, row),
+        content_line=_content_line(session, plan) if reads_line else 0,
+        contracted_elsewhere=_contracted_elsewhere(session, row) if reads_line else 0,
         contract_amount=row.amount,
     )
 

@@ -42,15 +42,17 @@ def enqueue(session: Session, mails: Sequence[Outgoing], *, domain: str) -> list
     """
     added: set[str] = set()
     queued_at = now()
+    # One statement with the rows as parameters (compiled once, sent in batches); a
+    # multi-row VALUES clause was compiled anew for every chunk, which cost more than
+    # rendering the mails.
+    stmt = (
+        _insert(session)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.dedupe_key)
+    )
     for start in range(0, len(mails), _CHUNK):
         rows = [_row(mail, domain, queued_at) for mail in mails[start : start + _CHUNK]]
-        stmt = (
-            _insert(session)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(Notification.dedupe_key)
-        )
-        added.update(session.execute(stmt).scalars())
+        added.update(session.execute(stmt, rows).scalars())
     return [mail for mail in mails if mail.dedupe_key in added]
 
 

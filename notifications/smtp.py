@@ -10,6 +10,7 @@ then sent again under the same Message-ID once its lease runs out.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -90,8 +91,10 @@ class _Ledger:
         self.outcome = Delivery()
 
     def _record(self, row: Notification, **values) -> None:
-        with session_scope(self.engine) as session:
-            session.execute(update(Notification).where(Notification.id == row.id).values(**values))
+        # A bare connection, not an ORM session: this runs once per message, and the
+        # session's set-up cost about as much as the send itself.
+        with self.engine.begin() as conn:
+            conn.execute(update(Notification).where(Notification.id == row.id).values(**values))
         for key, value in values.items():
             setattr(row, key, value)
 
@@ -189,4 +192,11 @@ async def _send_one(
 
 def deliver(engine: Engine, **options) -> Delivery:
     """The synchronous entry point for the CLI, the flow's task and tests."""
-    return asyncio.run(deliver_async(engine, **options))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(deliver_async(engine, **options))
+    # This thread already runs an event loop (an async caller, or a library such as
+    # Playwright's sync API): asyncio.run would refuse, so use a thread of our own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(deliver_async(engine, **options))).result()

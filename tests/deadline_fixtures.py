@@ -28,7 +28,7 @@ DEMO_COUNTY = "新竹縣"
 
 def seed_demo(engine: Engine) -> None:
     with session_scope(engine) as session:
-        generate(session, year=113, county_name=DEMO_COUNTY)
+        generate(session, year=113, county_name=DEMO_COUNTY, story=False)
 
 
 def disbursement_milestone(session: Session) -> Milestone:

@@ -27,7 +27,7 @@ REASON = "研習改採線上辦理，節餘經費移至推動辦公室運作"
 @pytest.fixture
 def plan(session: Session) -> Plan:
     """The demo county's plan, approved by the ministry."""
-    generate(session)
+    generate(session, story=False)
     row = session.exec(select(Plan)).one()
     for event, username in (("submit", "hsq.supervisor"), ("start_review", "moe.reviewer1")):
         advance(session, PLANS, row.id, event, _user(session, username), today=TODAY)
@@ -177,7 +177,7 @@ def test_request_allowed_while_in_execution(session, plan):
 
 
 def test_request_refused_before_plan_approved(session):
-    generate(session)
+    generate(session, story=False)
     draft = session.exec(select(Plan)).one()
     lines = _training_to_office(session, draft)
     assert _request_refused(session, draft, lines) == ["budget_change.plan_approved"]

@@ -48,7 +48,7 @@ def _sheet(data: bytes, name: str) -> list[list]:
 
 # ------------------------------------------------------------------ both databases
 def test_render_budget_matches_stored_lines_on_each_database(session):
-    generate(session, year=113, county_name=COUNTY)
+    generate(session, year=113, county_name=COUNTY, story=False)
     plan = _plan(session)
     lines = session.exec(select(BudgetLine).where(BudgetLine.plan_id == plan.id)).all()
     rows = _sheet(render(session, "budget", COUNTY, 113, "xlsx"), "經費申請表")
@@ -59,7 +59,7 @@ def test_render_budget_matches_stored_lines_on_each_database(session):
 
 
 def test_render_refuses_invalid_plan_unless_draft(session):
-    generate(session, year=113, county_name=COUNTY)
+    generate(session, year=113, county_name=COUNTY, story=False)
     _break_plan(session)
     with pytest.raises(FormInvalid) as caught:
         render(session, "plan", COUNTY, 113, "html")
@@ -76,7 +76,7 @@ def demo_file(tmp_path_factory):
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with Session(engine) as session:
-        generate(session, year=113, county_name=COUNTY)
+        generate(session, year=113, county_name=COUNTY, story=False)
         session.commit()
     engine.dispose()  # the last connection checkpoints the WAL into the file
     return path

@@ -42,7 +42,7 @@ def demo_engine(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('forms') / 'demo.db'}")
     upgrade(engine)
     with Session(engine) as session:
-        generate(session, year=YEAR, county_name=COUNTY)
+        generate(session, year=YEAR, county_name=COUNTY, story=False)
         session.commit()
     yield engine
     engine.dispose()

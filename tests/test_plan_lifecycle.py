@@ -21,7 +21,7 @@ LETTER = "臺教資(四)字第1130012345號"
 
 @pytest.fixture
 def demo(session: Session) -> Plan:
-    generate(session)
+    generate(session, story=False)
     return session.exec(select(Plan)).one()
 
 

@@ -55,7 +55,7 @@ ORDER = ("decide", "verify_product", "verify_clause", "contract", "request_disbu
 
 @pytest.fixture
 def demo(session: Session) -> Session:
-    generate(session)
+    generate(session, story=False)
     return session
 
 

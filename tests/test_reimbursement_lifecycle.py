@@ -49,7 +49,7 @@ def _lines(session: Session, plan: Plan) -> dict[str, BudgetLine]:
 
 @pytest.fixture
 def plan(session) -> Plan:
-    generate(session)
+    generate(session, story=False)
     return _approve_plan(session)
 
 
@@ -180,7 +180,7 @@ def test_settlement_due_rolls_a_holiday_to_the_next_working_day():
 
 
 def test_create_reimbursement_draft_plan_refused(session):
-    generate(session)
+    generate(session, story=False)
     plan = _plan(session)
     with pytest.raises(TransitionRefused) as caught:
         create_reimbursement(session, _user(session, "hsq.supervisor"), plan.id)

@@ -26,7 +26,7 @@ TODAY = date(2024, 10, 1)
 
 @pytest.fixture
 def demo(session) -> Session:
-    generate(session)
+    generate(session, story=False)
     return session
 
 

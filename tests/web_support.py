@@ -22,8 +22,8 @@ SETTINGS = WebSettings(secret_key="test-secret-key-" + "x" * 32)
 def seed(engine: Engine, approve_plan: bool = True) -> None:
     """Two counties of demo data; 新竹縣's plan approved so purchases can be contracted."""
     with Session(engine) as session:
-        generate(session, county_name=HOME)
-        generate(session, county_name=OTHER)
+        generate(session, county_name=HOME, story=False)
+        generate(session, county_name=OTHER, story=False)
         set_demo_passwords(session, PASSWORD)
         if approve_plan:
             plan = plan_of(session, HOME)

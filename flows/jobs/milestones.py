@@ -68,8 +68,11 @@ def fire(session: Session, *, kind: str, window: Window, as_of: date, year: int)
 def load(session: Session, ids: list[int], base_url: str) -> list[OpenMilestone]:
     if not ids:
         return []
+    m = Milestone
+    # Columns, not Milestone objects: a busy day loads tens of thousands of them.
     rows = session.exec(
-        select(Milestone, County.name, Purchase.amount)
+        select(m.id, m.county_id, m.owner_id, m.kind, m.title, m.subject_type, m.subject_id,
+               m.due_on, County.name, Purchase.amount)
         .join(County, County.id == Milestone.county_id)
         .outerjoin(
             Purchase,
@@ -80,21 +83,22 @@ def load(session: Session, ids: list[int], base_url: str) -> list[OpenMilestone]
         )
         .where(col(Milestone.id).in_(ids))
         .order_by(Milestone.due_on, Milestone.id)
-    )
-    return [_open(m, county, amount, base_url) for m, county, amount in rows]
+    )  # fmt: skip
+    return [_open(*row, base_url=base_url) for row in rows]
 
 
-def _open(m: Milestone, county: str, amount: int | None, base_url: str) -> OpenMilestone:
+def _open(mid, county_id, owner_id, kind, title, subject_type, subject_id, due_on, county,
+          amount, *, base_url: str) -> OpenMilestone:  # fmt: skip
     try:
-        kind_title = MILESTONE_TITLES[MilestoneKind(m.kind)]
+        kind_title = MILESTONE_TITLES[MilestoneKind(kind)]
     except ValueError:  # a kind added by another module before it got a title here
-        kind_title = m.title
+        kind_title = title
     view = ItemView(
         county=county,
-        title=m.title,
+        title=title,
         kind_title=kind_title,
-        due_on=m.due_on,
-        url=item_url(base_url, m.subject_type, m.subject_id),
+        due_on=due_on,
+        url=item_url(base_url, subject_type, subject_id),
         amount=amount,
     )
-    return OpenMilestone(m.id, m.county_id, county, m.owner_id, m.due_on, view)
+    return OpenMilestone(mid, county_id, county, owner_id, due_on, view)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import tuple_, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -25,15 +25,16 @@ from notifications.render import FindingView, Reader, render_finding
 # Overdue milestones are alerted by the escalation chain; mailing the ministry about them
 # on the first day would jump that chain.
 SILENT_RULES = frozenset({"milestone.overdue"})
-_CHUNK = 400
+_CHUNK = 2000  # ids per UPDATE: below SQLite's 32,766 bound parameters
 
 
 def compliance_sweep(session: Session, contexts: list[JobContext]) -> JobReport:
     as_of = contexts[0].as_of
     report = JobReport("sweep", as_of)
     hits = {hit.key: hit for ctx in contexts for check in CHECKS for hit in check(session, ctx)}
-    new = _insert_new(session, list(hits.values()), as_of)
-    _mark_seen(session, list(hits), as_of)
+    known = _known(session)
+    new = _insert_new(session, [hit for key, hit in hits.items() if key not in known], as_of)
+    _mark_seen(session, [known[key] for key in hits if key in known], as_of)
     report.add("新發現", new)
     report.add("仍存在", len(hits) - new)
     report.add("已改善", _resolve_gone(session, as_of))
@@ -49,16 +50,21 @@ def _insert(session: Session):
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(Finding)
 
 
-def _insert_new(session: Session, hits: list[Hit], as_of: date) -> int:
-    """Insert the hits that have no finding yet; the conflict clause settles any race."""
-    known = set(
-        session.exec(
-            select(Finding.rule_id, Finding.subject_type, Finding.subject_id).where(
-                col(Finding.rule_id).in_(RULE_TITLES)
-            )
-        )
-    )
-    fresh = [_row(hit, as_of) for hit in hits if hit.key not in known]
+def _known(session: Session) -> dict[tuple[str, str, int], tuple[int, date, date | None]]:
+    """Every finding of the sweep's rules: its id, last_seen and resolved_on by subject."""
+    rows = session.exec(
+        select(
+            Finding.rule_id, Finding.subject_type, Finding.subject_id, Finding.id,
+            Finding.last_seen, Finding.resolved_on,
+        ).where(col(Finding.rule_id).in_(RULE_TITLES))
+    )  # fmt: skip
+    return {(rule, kind, subject): (fid, seen, resolved)
+            for rule, kind, subject, fid, seen, resolved in rows}  # fmt: skip
+
+
+def _insert_new(session: Session, fresh_hits: list[Hit], as_of: date) -> int:
+    """Insert the hits that had no finding; the conflict clause settles any race."""
+    fresh = [_row(hit, as_of) for hit in fresh_hits]
     if not fresh:
         return 0
     stmt = (
@@ -77,16 +83,21 @@ def _row(hit: Hit, as_of: date) -> dict:
     }  # fmt: skip
 
 
-def _mark_seen(session: Session, keys: list[tuple[str, str, int]], as_of: date) -> int:
-    """Move last_seen, and reopen a finding that had been resolved and is back."""
+def _mark_seen(session: Session, found: list[tuple[int, date, date | None]], as_of: date) -> int:
+    """Move last_seen, and reopen a finding that had been resolved and is back.
+
+    By primary key, and only the rows that change: matching (rule, type, subject) tuples
+    with IN made PostgreSQL scan the table once per chunk (5.6 s a day at national scale).
+    """
+    ids = [fid for fid, seen, resolved in found if seen != as_of or resolved is not None]
     changed = 0
-    subject = tuple_(Finding.rule_id, Finding.subject_type, Finding.subject_id)
-    for start in range(0, len(keys), _CHUNK):
+    for start in range(0, len(ids), _CHUNK):
         stmt = (
             update(Finding)
-            .where(subject.in_(keys[start : start + _CHUNK]))
+            .where(col(Finding.id).in_(ids[start : start + _CHUNK]))
             .where((Finding.last_seen != as_of) | col(Finding.resolved_on).is_not(None))
             .values(last_seen=as_of, resolved_on=None)
+            .execution_options(synchronize_session=False)
         )
         changed += session.execute(stmt).rowcount
     return changed
