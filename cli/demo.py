@@ -46,7 +46,8 @@ def demo_command(
     typer.echo(
         f"示範資料（合成，新增）：{summary.counties} 縣市、{summary.schools} 校、"
         f"{summary.users} 位使用者、{summary.products} 項產品、{summary.plans} 份計畫、"
-        f"{summary.purchases} 件採購、{summary.milestones} 個期限"
+        f"{summary.purchases} 件採購、{summary.milestones} 個期限、{summary.activities} 筆活動、"
+        f"{summary.transitions} 筆流程紀錄"
     )
     with session_scope(engine) as session:
         row = session.exec(select(County).where(County.name == county)).one()
@@ -81,8 +82,6 @@ def _serve(port: int) -> None:
     from web.config import settings_from_env
 
     web_settings = settings_from_env()
-    for note in web_settings.notes:
-        typer.echo(note, err=True)
     server = uvicorn.Server(
         uvicorn.Config(create_app(get_engine(), web_settings), host="127.0.0.1", port=port)
     )

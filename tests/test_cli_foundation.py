@@ -91,3 +91,17 @@ def test_rules_check_names_the_broken_key(monkeypatch, tmp_path):
         ok = run(runner, "rules", "check", "113")
     assert ok.exit_code == 0
     assert "rules/113.toml 正確" in ok.output
+
+
+def test_demo_without_serving_builds_everything_and_prints_the_estimate(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    with configured(monkeypatch, url) as runner:
+        first = run(runner, "demo", "--no-serve")
+        second = run(runner, "demo", "--no-serve")
+    assert first.exit_code == 0, first.output
+    assert "新竹縣（示範資料）" in first.output
+    assert "業務費小計" in first.output and "重點學校數" in first.output
+    # A second start adds nothing: the demo data are generated once.
+    assert "0 縣市、0 校、0 位使用者" in second.output
+    with Session(make_engine(url)) as session:
+        assert session.exec(select(func.count()).select_from(School)).one() > 100
