@@ -206,13 +206,6 @@ def _plan_of(change: BudgetChange) -> Plan:
     return object_session(change).get(Plan, change.plan_id)
 
 
-# The workflow service reads county_id and year from every item; a change has them only
-# through its plan. Columns on the table would replace these (and must not be shadowed).
-for _name in ("county_id", "year"):
-    if not hasattr(BudgetChange, _name):
-        setattr(BudgetChange, _name, property(lambda c, n=_name: getattr(_plan_of(c), n)))
-
-
 def _other_pending(session: Session, plan_id: int, change_id: int | None) -> int:
     query = select(func.count()).where(
         BudgetChange.plan_id == plan_id, BudgetChange.status == BudgetChangeState.requested
@@ -244,6 +237,11 @@ def record_change(session, row: BudgetChange, step, evidence, rules: YearRules, 
     lines = {
         str(line.item): line
         for line in session.exec(select(BudgetLine).where(BudgetLine.plan_id == row.plan_id))
+    }
+    row.previous = {
+        item: {"recurrent": line.recurrent, "capital": line.capital}
+        for item, line in lines.items()
+        if item in row.lines
     }
     for item, parts in row.lines.items():
         line = lines.get(item) or BudgetLine(plan_id=row.plan_id, item=BudgetItem(item))
@@ -285,7 +283,10 @@ def request_budget_change(
     stored = {
         str(item): {p: parts[p] for p in change_states.PARTS} for item, parts in lines.items()
     }
-    row = BudgetChange(plan_id=plan.id, lines=stored, reason=reason.strip())
+    row = BudgetChange(
+        plan_id=plan.id, county_id=plan.county_id, year=plan.year, lines=stored,
+        reason=reason.strip(),
+    )
     session.add(row)
     session.flush()
     log_creation(session, BUDGET_CHANGES, row, user, reason.strip())

@@ -172,9 +172,14 @@ class BudgetChange(Versioned, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
+    # The plan's county and year, copied so that access and rules read it like any item.
+    county_id: int = Field(foreign_key="county.id", index=True)
+    year: int = Field(foreign_key="programme_year.year")
     status: BudgetChangeState = Field(default=BudgetChangeState.requested, sa_type=String(16))
     # {item: {"recurrent": int, "capital": int}} as proposed.
     lines: dict = _json()
+    # The lines as they stood before the ministry approved the change.
+    previous: dict = _json()
     reason: str = ""
     letter_no: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=now)
@@ -231,6 +236,7 @@ class Reimbursement(Versioned, table=True):
     """經費請撥、核撥與結報 of a plan."""
 
     __table_args__ = (
+        UniqueConstraint("plan_id", name="uq_reimbursement_plan"),
         _one_of("status", ReimbursementState, "ck_reimbursement_status"),
         CheckConstraint(
             "approved_amount >= 0 AND subsidy >= 0 AND disbursed >= 0 AND spent >= 0",

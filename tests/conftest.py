@@ -9,6 +9,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -66,9 +67,9 @@ def sqlite_engine(tmp_path, _sqlite_template) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def _postgres_schema() -> Iterator[tuple[Engine, str]]:
-    """One migrated schema per run; tests empty it after use instead of migrating again."""
+@contextmanager
+def _migrated_schema() -> Iterator[tuple[Engine, str]]:
+    """A new schema in the test database, migrated to head, dropped on the way out."""
     _require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)
@@ -83,6 +84,13 @@ def _postgres_schema() -> Iterator[tuple[Engine, str]]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema() -> Iterator[tuple[Engine, str]]:
+    """One migrated schema per run; tests empty it after use instead of migrating again."""
+    with _migrated_schema() as made:
+        yield made
 
 
 def _empty_schema(engine: Engine, schema: str) -> None:
@@ -111,6 +119,13 @@ def postgres_engine(_postgres_schema) -> Iterator[Engine]:
     _empty_schema(engine, schema)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def fresh_postgres_engine() -> Iterator[Engine]:
+    """A schema of the test's own, for tests that change the schema itself."""
+    with _migrated_schema() as (engine, _schema):
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
