@@ -6,59 +6,35 @@ unknown item or event comes from the workflow service and leaves with its exit s
 """
 
 import importlib
-import inspect
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import typer
 from sqlmodel import Session, select
 
 from cli.common import database, fail, print_json, reports_errors
-from forms.display import ljust, ntd, roc_date, roc_datetime
+from cli.item_advance import advance_command_for, json_object, parse_day
+from cli.item_common import (
+    AS_HELP,
+    FIELD_LABELS,
+    JSON_HELP,
+    allowed_events,
+    check_read,
+    command_name,
+    find_county,
+    find_user,
+    item_county_id,
+    reader,
+    role_labels,
+    row_data,
+    scalar_fields,
+    show_value,
+)
+from forms.display import ljust, ntd, roc_datetime
 from model.lifecycles import LIFECYCLES
-from model.tables import County, Milestone, Plan, Product, User
-from model.workflow import Lifecycle, actor_of, advance, history, load_item
-from states.errors import Refusal, TransitionRefused, UnknownItem
-from states.evidence import ATTENDEE_ROLES
-from states.steps import access_refusals
-from states.values import ItemType, Role
-
-AS_HELP = "以哪位使用者的身分操作（帳號）"
-JSON_HELP = "輸出 JSON"
-
-FIELD_LABELS = {
-    "id": "編號",
-    "title": "名稱",
-    "status": "狀態",
-    "county_id": "縣市",
-    "year": "年度",
-    "plan_id": "縣市實施計畫",
-    "product_id": "產品",
-    "owner_id": "承辦人",
-    "amount": "金額",
-    "approved_amount": "核定計畫金額",
-    "subsidy": "核定補助金額",
-    "disbursed": "已撥付金額",
-    "spent": "實支金額",
-    "award_date": "決標日期",
-    "disbursement_requested_on": "請撥日期",
-    "submitted_on": "送出日期",
-    "approved_on": "核定日期",
-    "letter_no": "文號",
-    "reason": "理由",
-    "created_at": "建立時間",
-    "version": "版本",
-}
-MONEY_FIELDS = frozenset({"amount", "approved_amount", "subsidy", "disbursed", "spent"})
-NOT_SHOWN = frozenset({"synthetic"})
-
-
-def command_name(item_type: ItemType) -> str:
-    return item_type.value.replace("_", "-")
+from model.tables import County, Plan, User
+from model.workflow import Lifecycle, actor_of, history, load_item
+from states.values import ItemType
 
 
 def register(app: typer.Typer) -> None:
@@ -71,120 +47,10 @@ def lifecycle_app(lifecycle: Lifecycle) -> typer.Typer:
     app = typer.Typer(help=f"{lifecycle.label}：建立、查看、推進、歷程與清單", no_args_is_help=True)
     app.command("new")(NEW_COMMANDS.get(lifecycle.item_type, _no_new)(lifecycle))
     app.command("show")(_show_command(lifecycle))
-    app.command("advance")(_advance_command(lifecycle))
+    app.command("advance")(advance_command_for(lifecycle))
     app.command("history")(_history_command(lifecycle))
     app.command("list")(_list_command(lifecycle))
     return app
-
-
-# ------------------------------------------------------------------ people and access
-def find_user(session: Session, username: str) -> User:
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active:
-        raise UnknownItem(f"使用者「{username}」（或帳號已停用）")
-    return user
-
-
-def _reader(session: Session, username: str | None) -> User | None:
-    return find_user(session, username) if username else None
-
-
-def _check_read(user: User | None, county_id: int | None) -> None:
-    # County people see their own county only; the ministry and auditors see every county.
-    if user is None:
-        return
-    actor = actor_of(user)
-    if actor.role.is_county and actor.county_id != county_id:
-        raise TransitionRefused([Refusal("access.county", "您只能查看自己縣市的項目。")])
-
-
-def item_county_id(session: Session, row: Any) -> int | None:
-    if hasattr(row, "county_id"):
-        return row.county_id
-    plan = session.get(Plan, row.plan_id) if getattr(row, "plan_id", None) else None
-    return plan.county_id if plan else None
-
-
-def find_county(session: Session, text: str) -> County:
-    key = text.strip().replace("台", "臺")
-    county = session.exec(
-        select(County).where((County.code == key.upper()) | (County.name == key))
-    ).first()
-    if county is None:
-        names = "、".join(c.name for c in session.exec(select(County).order_by(County.id)))
-        fail(f"找不到縣市「{text}」。可用的縣市：{names}")
-    return county
-
-
-# ------------------------------------------------------------------ how values look
-def _named(session: Session, field: str, value: Any) -> str | None:
-    """Ids people cannot read, shown as the thing they name."""
-    if field == "county_id":
-        county = session.get(County, value)
-        return county.name if county else None
-    if field == "owner_id":
-        user = session.get(User, value)
-        return f"{user.display_name}（{user.username}）" if user else None
-    if field == "product_id":
-        product = session.get(Product, value)
-        return f"{product.serial} {product.name}" if product else None
-    if field == "plan_id":
-        return f"#{value}"
-    return None
-
-
-def show_value(session: Session, lifecycle: Lifecycle, field: str, value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if field == "status":
-        return f"{lifecycle.state_label(value)}（{value}）"
-    if field.endswith("_id"):
-        return _named(session, field, value) or str(value)
-    if field in MONEY_FIELDS and isinstance(value, int):
-        return ntd(value)
-    if isinstance(value, datetime):
-        return roc_datetime(value)
-    if isinstance(value, date):
-        return roc_date(value)
-    return str(value)
-
-
-def row_data(row: Any) -> dict[str, Any]:
-    """The stored columns as JSON-ready values (dates in ISO, as stored)."""
-    data = {}
-    for column in row.__table__.columns:
-        value = getattr(row, column.name)
-        data[column.name] = value.isoformat() if isinstance(value, date) else value
-    return data
-
-
-def _scalar_fields(row: Any) -> list[str]:
-    # Labelled fields in the label table's order, then whatever a new table adds.
-    names = [
-        column.name
-        for column in row.__table__.columns
-        if column.name not in NOT_SHOWN and not isinstance(getattr(row, column.name), dict | list)
-    ]
-    order = list(FIELD_LABELS)
-    return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
-
-
-def _events(lifecycle: Lifecycle, state: str, user: User | None, county_id: int | None):
-    """The events of the current state, and whether this person may take each."""
-    actor = actor_of(user) if user else None
-    out = []
-    for event in lifecycle.events_from(state):
-        step = lifecycle.steps.get(event)
-        if step is None:
-            continue
-        allowed = actor is not None and not access_refusals(step, actor, county_id)
-        roles = [r.value for r in sorted(step.roles)]
-        out.append({"event": event, "title": step.title, "roles": roles, "allowed": allowed})
-    return out
-
-
-def _role_labels(values: list[str]) -> str:
-    return "、".join(Role(v).label for v in values)
 
 
 # ------------------------------------------------------------------ new
@@ -258,10 +124,10 @@ def _new_budget_change(lifecycle: Lifecycle) -> Callable:
     ) -> None:
         """向教育部申請經費流用/變更。"""
         create = _creator(lifecycle, "model.plans", "request_budget_change")
-        proposed = _json_object(lines, "--lines")
+        proposed = json_object(lines, "--lines")
         with database() as session:
             user = find_user(session, as_user)
-            row = create(session, user, plan, proposed, reason, today=_day(today))
+            row = create(session, user, plan, proposed, reason, today=parse_day(today))
             _created(lifecycle, row, as_json)
 
     return new
@@ -321,11 +187,11 @@ def _show_command(lifecycle: Lifecycle) -> Callable:
     ) -> None:
         """顯示項目內容（民國日期、新臺幣金額）與目前可執行的動作。"""
         with database() as session:
-            user = _reader(session, as_user)
+            user = reader(session, as_user)
             row = load_item(session, lifecycle, item_id)
             county_id = item_county_id(session, row)
-            _check_read(user, county_id)
-            events = _events(lifecycle, row.status, user, county_id)
+            check_read(user, county_id)
+            events = allowed_events(lifecycle, row.status, user, county_id)
             if as_json:
                 print_json(_show_data(lifecycle, row, events))
             else:
@@ -349,7 +215,7 @@ def _print_item(
     session: Session, lifecycle: Lifecycle, row: Any, events: list[dict], user: User | None
 ) -> None:
     typer.echo(lifecycle.item_name(row.id))
-    for field in _scalar_fields(row):
+    for field in scalar_fields(row):
         label = FIELD_LABELS.get(field, field)
         value = show_value(session, lifecycle, field, getattr(row, field))
         typer.echo(f"  {ljust(label, 14)}{value}")
@@ -366,7 +232,7 @@ def _print_events(events: list[dict], user: User | None) -> None:
     if user is None:
         typer.echo("目前狀態的動作：")
         for e in events:
-            typer.echo(f"  {ljust(e['event'], 22)}{e['title']}（{_role_labels(e['roles'])}）")
+            typer.echo(f"  {ljust(e['event'], 22)}{e['title']}（{role_labels(e['roles'])}）")
         return
     mine = [e for e in events if e["allowed"]]
     others = [e for e in events if not e["allowed"]]
@@ -374,268 +240,7 @@ def _print_events(events: list[dict], user: User | None) -> None:
     for e in mine or [{"event": "（無）", "title": ""}]:
         typer.echo(f"  {ljust(e['event'], 22)}{e['title']}")
     for e in others:
-        typer.echo(f"  （{e['event']} {e['title']}：限{_role_labels(e['roles'])}）")
-
-
-# ------------------------------------------------------------------ advance
-@dataclass(frozen=True)
-class EvidenceOption:
-    """A typed option that fills one evidence field, for people who'd rather not write JSON."""
-
-    param: str
-    field: str
-    annotation: Any
-    make: Callable[[], Any]
-    convert: Callable[[Any], Any] = lambda value: value
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.param.replace("_", "-")
-
-
-def _attendees(values: list[str]) -> list[dict]:
-    by_label = {label: key for key, label in ATTENDEE_ROLES.items()}
-    out = []
-    for value in values:
-        name, sep, role = value.replace("：", ":").rpartition(":")
-        if not sep or not name.strip():
-            fail(f"--attendee「{value}」格式應為「姓名:角色」，例如「王小明:teacher」。")
-        role = role.strip()
-        out.append({"name": name.strip(), "role": by_label.get(role, role)})
-    return out
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"無法讀取 {path}：{exc}")
-        raise  # unreachable: fail exits
-
-
-def _opt(flag: str, text: str, **kw: Any) -> Callable[[], Any]:
-    return lambda: typer.Option(None, flag, help=text, rich_help_panel="證明資料", **kw)
-
-
-ROLE_CHOICES = "、".join(f"{k}（{v}）" for k, v in ATTENDEE_ROLES.items())
-EVIDENCE_OPTIONS = (
-    EvidenceOption("held_on", "held_on", str | None, _opt("--held-on", "會議日期 YYYY-MM-DD")),
-    EvidenceOption("minutes", "minutes", str | None, _opt("--minutes", "會議紀錄")),
-    EvidenceOption(
-        "attendee",
-        "attendees",
-        list[str] | None,
-        _opt("--attendee", f"與會人員「姓名:角色」，可重複；角色：{ROLE_CHOICES}"),
-        _attendees,
-    ),
-    EvidenceOption(
-        "product", "product_serial", str | None, _opt("--product", "產品序號 12345-678")
-    ),
-    EvidenceOption("amount", "amount", int | None, _opt("--amount", "金額（元）", min=0)),
-    EvidenceOption(
-        "hardware_amount",
-        "hardware_amount",
-        int | None,
-        _opt("--hardware-amount", "其中硬體或教具金額（元）", min=0),
-    ),
-    EvidenceOption(
-        "document",
-        "document",
-        str | None,
-        _opt("--document", "requirement（需求文件）或 contract（契約書）"),
-    ),
-    EvidenceOption("text", "text", str | None, _opt("--text", "文件內容")),
-    EvidenceOption(
-        "text_file",
-        "text",
-        Path | None,
-        _opt("--text-file", "文件內容檔（UTF-8 純文字）", exists=True, dir_okay=False),
-        _read_text,
-    ),
-    EvidenceOption(
-        "method",
-        "method",
-        str | None,
-        _opt(
-            "--method",
-            "採購方式：small_purchase、three_quotes、restricted_justified、open、selective、restricted",
-        ),
-    ),
-    EvidenceOption(
-        "awarded_on", "awarded_on", str | None, _opt("--awarded-on", "決標日期 YYYY-MM-DD")
-    ),
-    EvidenceOption("vendor", "vendor", str | None, _opt("--vendor", "得標廠商")),
-    EvidenceOption(
-        "justification", "justification", str | None, _opt("--justification", "限制性招標理由")
-    ),
-    EvidenceOption(
-        "requested_on", "requested_on", str | None, _opt("--requested-on", "請撥日期 YYYY-MM-DD")
-    ),
-    EvidenceOption("users", "cumulative_users", int | None, _opt("--users", "累計使用人數", min=0)),
-    EvidenceOption("hours", "cumulative_hours", int | None, _opt("--hours", "累計使用時數", min=0)),
-    EvidenceOption("notes", "notes", str | None, _opt("--notes", "質性說明")),
-)
-
-
-def _evidence_fields(lifecycle: Lifecycle) -> set[str]:
-    return {
-        name
-        for step in lifecycle.steps.values()
-        if step.evidence is not None
-        for name in step.evidence.model_fields
-    }
-
-
-def _parameter(name: str, annotation: Any, default: Any) -> inspect.Parameter:
-    return inspect.Parameter(
-        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
-    )
-
-
-def _advance_command(lifecycle: Lifecycle) -> Callable:
-    # Only the typed options whose field some step of this lifecycle records.
-    fields = _evidence_fields(lifecycle)
-    extras = [o for o in EVIDENCE_OPTIONS if o.field in fields]
-
-    @reports_errors
-    def advance_command(**kwargs: Any) -> None:
-        typed = {o: kwargs.pop(o.param) for o in extras}
-        run_advance(lifecycle, typed=typed, **kwargs)
-
-    common = [
-        _parameter("item_id", int, typer.Argument(..., help="項目編號")),
-        _parameter("event", str, typer.Argument(..., help="動作（例如 decide）")),
-        _parameter("as_user", str, typer.Option(..., "--as", help=AS_HELP)),
-        _parameter(
-            "evidence",
-            str | None,
-            typer.Option(None, "--evidence", help="證明資料 JSON，或 @檔名.json"),
-        ),
-        _parameter("reason", str, typer.Option("", "--reason", help="理由")),
-        _parameter("letter_no", str | None, typer.Option(None, "--letter-no", help="公文文號")),
-        _parameter(
-            "expect_version",
-            int | None,
-            typer.Option(None, "--expect-version", help="您看到的版本；已被他人更動時不執行"),
-        ),
-        _parameter("today", str | None, typer.Option(None, "--today", help="作業日期 YYYY-MM-DD")),
-        _parameter("as_json", bool, typer.Option(False, "--json", help=JSON_HELP)),
-    ]
-    typed_params = [_parameter(o.param, o.annotation, o.make()) for o in extras]
-    advance_command.__signature__ = inspect.Signature(common + typed_params)  # type: ignore[attr-defined]
-    advance_command.__doc__ = f"推進一筆{lifecycle.label}：ID 動作 --as 帳號 [證明資料]。"
-    return advance_command
-
-
-def run_advance(
-    lifecycle: Lifecycle,
-    *,
-    item_id: int,
-    event: str,
-    as_user: str,
-    evidence: str | None,
-    reason: str,
-    letter_no: str | None,
-    expect_version: int | None,
-    today: str | None,
-    as_json: bool,
-    typed: dict[EvidenceOption, Any],
-) -> None:
-    day = _day(today)
-    data = _evidence(lifecycle, event, evidence, typed)
-    with database() as session:
-        user = find_user(session, as_user)
-        entry = advance(
-            session,
-            lifecycle,
-            item_id,
-            event,
-            user,
-            evidence=data,
-            reason=reason,
-            letter_no=letter_no,
-            expected_version=expect_version,
-            today=day,
-        )
-        row = load_item(session, lifecycle, item_id)
-        late = _late_milestones(session, lifecycle, row.id, event)
-        result = {
-            "item_type": lifecycle.item_type.value,
-            "id": row.id,
-            "event": event,
-            "from_state": entry.from_state,
-            "to_state": entry.to_state,
-            "to_label": lifecycle.state_label(entry.to_state),
-            "version": row.version,
-            "log_id": entry.id,
-            "late_milestones": late,
-        }
-    if as_json:
-        print_json(result)
-        return
-    title = lifecycle.steps[event].title
-    typer.echo(
-        f"{lifecycle.item_name(item_id)}：{lifecycle.state_label(entry.from_state)} → "
-        f"{result['to_label']}（{title}），版本 {result['version']}。"
-    )
-    for m in late:
-        typer.echo(
-            f"注意：「{m['title']}」期限 {roc_date(date.fromisoformat(m['due_on']))}，"
-            f"於 {roc_date(date.fromisoformat(m['done_on']))} 完成，已逾期；此事將列入查核紀錄。"
-        )
-
-
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--today「{text}」不是 YYYY-MM-DD 格式的日期。")
-        raise  # unreachable: fail exits
-
-
-def _evidence(
-    lifecycle: Lifecycle, event: str, raw: str | None, typed: dict[EvidenceOption, Any]
-) -> dict[str, Any]:
-    data = _json_object(raw, "--evidence") if raw else {}
-    step = lifecycle.steps.get(event)
-    for option, value in typed.items():
-        if value is None or value == []:
-            continue
-        # An unknown event is the service's to report, with the events allowed now.
-        if step is not None and (
-            step.evidence is None or option.field not in step.evidence.model_fields
-        ):
-            fail(f"{option.flag} 不適用於「{step.title}」（{event}）。")
-        data[option.field] = option.convert(value)
-    return data
-
-
-def _json_object(raw: str, flag: str) -> dict[str, Any]:
-    """JSON given inline, or @path to a file holding it."""
-    text = _read_text(Path(raw[1:])) if raw.startswith("@") else raw
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{flag} 不是有效的 JSON：{exc}")
-    if not isinstance(data, dict):
-        fail(f"{flag} 須為 JSON 物件（以 {{ }} 包住的欄位與值）。")
-    return data
-
-
-def _late_milestones(session: Session, lifecycle: Lifecycle, item_id: int, event: str) -> list:
-    """Deadlines this step completed after their due date: late is said, never silent."""
-    rows = session.exec(
-        select(Milestone).where(
-            Milestone.subject_type == lifecycle.item_type.value, Milestone.subject_id == item_id
-        )
-    )
-    return [
-        {"kind": m.kind, "title": m.title, "due_on": str(m.due_on), "done_on": str(m.done_on)}
-        for m in rows
-        if m.done_on and m.done_on > m.due_on and m.evidence.get("closed_by") == event
-    ]
+        typer.echo(f"  （{e['event']} {e['title']}：限{role_labels(e['roles'])}）")
 
 
 # ------------------------------------------------------------------ history
@@ -648,8 +253,8 @@ def _history_command(lifecycle: Lifecycle) -> Callable:
     ) -> None:
         """列出項目的每一筆狀態紀錄：時間、執行者、狀態變化、理由與文號。"""
         with database() as session:
-            user = _reader(session, as_user)
-            _check_read(user, item_county_id(session, load_item(session, lifecycle, item_id)))
+            user = reader(session, as_user)
+            check_read(user, item_county_id(session, load_item(session, lifecycle, item_id)))
             rows = [_log_data(session, lifecycle, e) for e in history(session, lifecycle, item_id)]
         if as_json:
             print_json(rows)
@@ -708,10 +313,10 @@ def _list_command(lifecycle: Lifecycle) -> Callable:
         if state is not None and state not in states:
             fail(f"沒有「{state}」這個狀態。可用的狀態：{'、'.join(states)}")
         with database() as session:
-            user = _reader(session, as_user)
+            user = reader(session, as_user)
             county_id = find_county(session, county).id if county else None
             if user is not None and actor_of(user).role.is_county:
-                _check_read(user, county_id if county else user.county_id)
+                check_read(user, county_id if county else user.county_id)
                 county_id = user.county_id
             rows = _listed(session, lifecycle, county_id, state, year)
             data = [_list_row(session, lifecycle, row) for row in rows]

@@ -229,7 +229,7 @@ def test_list_filters_by_county_and_state(cli):
 
 
 def test_every_registered_lifecycle_has_its_commands(cli):
-    from cli.items import command_name
+    from cli.item_common import command_name
     from model.lifecycles import LIFECYCLES
 
     for item_type in LIFECYCLES:
