@@ -3,6 +3,7 @@
 import typer
 
 from cli import budget, db, demo, diagram, flows_cmd, forms_cmd, imports, items, rules_cmd, web_cmd
+from cli.reviewers_cmd import app as reviewers_app
 
 app = typer.Typer(
     help="jingjin：推動中小學數位學習精進方案 管考與審核系統",
@@ -15,6 +16,7 @@ app.add_typer(imports.schools_app, name="schools")
 app.add_typer(imports.products_app, name="products")
 app.add_typer(budget.app, name="budget")
 app.add_typer(forms_cmd.app, name="forms")
+app.add_typer(reviewers_app, name="reviewers")
 app.command("demo")(demo.demo_command)
 flows_cmd.register(app)
 items.register(app)

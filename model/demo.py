@@ -23,6 +23,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from model.activities import Activity
+from model.assignments import all_assignments, assign
 from model.counties import BY_NAME, COUNTIES, county_for_name
 from model.demo_data import (
     EMAIL_DOMAIN,
@@ -121,6 +122,7 @@ def generate(
     before = _counts(session)
     products = _ensure_products(session, rules, summary)
     staff = _ensure_users(session, fresh, summary)
+    _assign_reviewers(session, counties)
     schools = _add_schools(session, fresh, year, summary)
     facts = _school_facts(session, fresh, year)
     contents = {c.id: plan_content(BY_NAME[c.name], facts[c.id], rules) for c in fresh}
@@ -239,6 +241,21 @@ def _ensure_users(
         if user.role == Role.county_staff and user.county_id is not None:
             staff[user.county_id].append(user)
     return staff
+
+
+# ------------------------------------------------------------------ reviewers
+# The first half of the counties, the demo county 新竹縣 among them, goes to the reviewer
+# on single mails, so that its escalations and findings show as mails of their own; the
+# other half to the reviewer on the daily digest.
+REVIEWER_HALVES = (("moe.reviewer2", COUNTIES[:11]), ("moe.reviewer1", COUNTIES[11:]))
+
+
+def _assign_reviewers(session: Session, counties: dict[str, County]) -> None:
+    """Assign the counties nobody answers for yet; an admin's own choice is kept."""
+    taken = {c.id for _, c in all_assignments(session)}
+    for username, refs in REVIEWER_HALVES:
+        user = session.exec(select(User).where(User.username == username)).one()
+        assign(session, user, [counties[r.name] for r in refs if counties[r.name].id not in taken])
 
 
 # ------------------------------------------------------------------ schools

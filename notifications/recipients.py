@@ -1,8 +1,9 @@
 """Who is responsible for what: the only people a deadline or finding mail goes to.
 
 Never "every user with a role": an owner is one person, a county's supervisors are that
-county's, and reviewers are the ministry's (all of them, as reviewers are not yet
-assigned to counties).
+county's, and the ministry's part goes to the reviewers assigned to the county
+(model/assignments.py). A county nobody is assigned to goes to the ministry admins, asking
+them to assign someone, rather than to every reviewer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
+from model.assignments import all_assignments, county_reviewers
 from model.tables import User
 from states.values import Role
 
@@ -24,6 +26,10 @@ def supervisor_why(county: str) -> str:
 
 def reviewer_why(county: str) -> str:
     return f"您是負責{county}的教育部承辦"
+
+
+def unassigned_why(county: str) -> str:
+    return f"{county}尚未指定負責的教育部承辦，請指派"
 
 
 def takes_digest(user: User) -> bool:
@@ -46,10 +52,36 @@ def supervisors(session: Session, county_ids: Iterable[int]) -> dict[int, list[U
     return found
 
 
-def reviewers(session: Session) -> list[User]:
+def ministry(
+    session: Session, counties: Iterable[tuple[int, str]]
+) -> dict[int, list[tuple[User, str]]]:
+    """Each county's ministry readers with the reason: its reviewers, else the admins."""
+    names = dict(counties)
+    assigned = county_reviewers(session, names)
+    missing = [cid for cid in names if cid not in assigned]
+    admins = _admins(session) if missing else []
+    found: dict[int, list[tuple[User, str]]] = {}
+    for cid, county in names.items():
+        if cid in assigned:
+            found[cid] = [(u, reviewer_why(county)) for u in assigned[cid]]
+        else:
+            found[cid] = [(u, unassigned_why(county)) for u in admins]
+    return found
+
+
+def digest_readers(session: Session) -> list[tuple[User, dict[int, str]]]:
+    """Reviewers on the daily digest, each with their counties' names by id."""
+    found: dict[int, tuple[User, dict[int, str]]] = {}
+    for user, county in all_assignments(session):
+        if user.active and takes_digest(user):
+            found.setdefault(user.id, (user, {}))[1][county.id] = county.name
+    return sorted(found.values(), key=lambda pair: pair[0].id)
+
+
+def _admins(session: Session) -> list[User]:
     return list(
         session.exec(
-            select(User).where(User.role == Role.ministry_reviewer, User.active).order_by(User.id)
+            select(User).where(User.role == Role.ministry_admin, User.active).order_by(User.id)
         )
     )
 

@@ -1,6 +1,11 @@
-"""The daily digest: one mail per reviewer who chose it, instead of single mails."""
+"""The daily digest: one mail per reviewer who chose it, instead of single mails.
+
+A reviewer's digest lists only the counties assigned to them (model/assignments.py).
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -11,12 +16,10 @@ from flows.jobs.report import JobReport
 from flows.jobs.sweep import SILENT_RULES
 from flows.jobs.windows import digest_period, overdue_working_days
 from model.alerts import ESCALATION, MilestoneAlert
-from model.tables import BudgetLine, County, Finding
+from model.tables import BudgetLine, County, Finding, User
 from notifications import recipients
 from notifications.outbox import Outgoing, enqueue
 from notifications.render import EscalationLine, FindingView, Reader, item_url, render_digest
-
-DIGEST_WHY = "您是負責各縣市的教育部承辦"
 
 
 def daily_digest(session: Session, ctx: JobContext) -> JobReport:
@@ -24,23 +27,41 @@ def daily_digest(session: Session, ctx: JobContext) -> JobReport:
     if not ctx.calendar.is_working_day(ctx.as_of):
         report.skipped = "非工作日，不寄每日摘要"
         return report
-    readers = [u for u in recipients.reviewers(session) if recipients.takes_digest(u)]
+    readers = recipients.digest_readers(session)
     since = digest_period(ctx.as_of, ctx.calendar)
     escalations = _escalations(session, ctx, since) if readers else []
     findings = _findings(session, ctx, since) if readers else []
     report.add("摘要項目", len(escalations) + len(findings))
-    if not escalations and not findings:
-        return report
-    mails = []
-    for user in readers:
-        rendered = render_digest(
-            Reader(user.display_name, DIGEST_WHY), as_of=ctx.as_of, since=since,
-            escalations=escalations, findings=findings, sender=ctx.sender,
-        )  # fmt: skip
-        key = f"digest:{user.id}:{ctx.as_of.isoformat()}"
-        mails.append(Outgoing(key, user.id, user.email, rendered, DIGEST_WHY))
+    mails = [
+        mail
+        for user, counties in readers
+        if (mail := _digest(ctx, since, user, counties, escalations, findings)) is not None
+    ]
     report.queued = enqueue(session, mails, domain=ctx.mail_domain)
     return report
+
+
+def _digest(
+    ctx: JobContext,
+    since: date,
+    user: User,
+    counties: dict[int, str],
+    escalations: list[tuple[int, EscalationLine]],
+    findings: list[tuple[int, FindingView]],
+) -> Outgoing | None:
+    """One reviewer's digest: only the counties they answer for; None when nothing is new."""
+    mine = [e for cid, e in escalations if cid in counties]
+    found = [f for cid, f in findings if cid in counties]
+    if not mine and not found:
+        return None
+    named = {e.item.county for e in mine} | {f.county for f in found}
+    why = recipients.reviewer_why("、".join(n for n in counties.values() if n in named))
+    rendered = render_digest(
+        Reader(user.display_name, why), as_of=ctx.as_of, since=since,
+        escalations=mine, findings=found, sender=ctx.sender,
+    )  # fmt: skip
+    key = f"digest:{user.id}:{ctx.as_of.isoformat()}"
+    return Outgoing(key, user.id, user.email, rendered, why)
 
 
 def _ministry_steps(ctx: JobContext) -> list[int]:
@@ -48,7 +69,7 @@ def _ministry_steps(ctx: JobContext) -> list[int]:
     return [level for level, step in steps if step.to == "ministry"]
 
 
-def _escalations(session: Session, ctx: JobContext, since) -> list[EscalationLine]:
+def _escalations(session: Session, ctx: JobContext, since) -> list[tuple[int, EscalationLine]]:
     ids = session.exec(
         select(MilestoneAlert.milestone_id)
         .where(
@@ -60,12 +81,15 @@ def _escalations(session: Session, ctx: JobContext, since) -> list[EscalationLin
         .distinct()
     ).all()
     return [
-        EscalationLine(m.view, overdue_working_days(m.due_on, ctx.as_of, ctx.calendar))
+        (
+            m.county_id,
+            EscalationLine(m.view, overdue_working_days(m.due_on, ctx.as_of, ctx.calendar)),
+        )
         for m in milestones.load(session, list(ids), ctx.base_url)
     ]
 
 
-def _findings(session: Session, ctx: JobContext, since) -> list[FindingView]:
+def _findings(session: Session, ctx: JobContext, since) -> list[tuple[int, FindingView]]:
     rows = session.exec(
         select(Finding, County.name, BudgetLine.plan_id)
         .join(County, County.id == Finding.county_id)
@@ -82,12 +106,15 @@ def _findings(session: Session, ctx: JobContext, since) -> list[FindingView]:
         .order_by(Finding.county_id, Finding.rule_id, Finding.id)
     )
     return [
-        FindingView(
-            rule_id=f.rule_id,
-            rule_title=RULE_TITLES.get(f.rule_id, f.rule_id),
-            county=county,
-            message=f.message,
-            url=_url(ctx, f, plan_id),
+        (
+            f.county_id,
+            FindingView(
+                rule_id=f.rule_id,
+                rule_title=RULE_TITLES.get(f.rule_id, f.rule_id),
+                county=county,
+                message=f.message,
+                url=_url(ctx, f, plan_id),
+            ),
         )
         for f, county, plan_id in rows
     ]

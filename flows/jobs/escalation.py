@@ -53,8 +53,8 @@ def step_readers(
             m.id: [(u, recipients.supervisor_why(m.county)) for u in by_county[m.county_id]]
             for m in due
         }
-    reviewers = recipients.reviewers(session)
-    return {m.id: [(u, recipients.reviewer_why(m.county)) for u in reviewers] for m in due}
+    by_county = recipients.ministry(session, ((m.county_id, m.county) for m in due))
+    return {m.id: by_county[m.county_id] for m in due}
 
 
 def _mails(

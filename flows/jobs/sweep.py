@@ -130,27 +130,29 @@ def _mails(session: Session, ctx: JobContext, hits: dict) -> list[Outgoing]:
     found = [(f, hit) for f, hit in keyed if hit is not None]
     owners = recipients.users_by_id(session, (hit.owner_id for _, hit in found))
     bosses = recipients.supervisors(session, (hit.county_id for _, hit in found))
-    reviewers = [u for u in recipients.reviewers(session) if not recipients.takes_digest(u)]
+    ministry = recipients.ministry(session, ((hit.county_id, hit.county) for _, hit in found))
     mails = []
     for finding, hit in found:
         view = finding_view(hit)
-        for user, why in _readers(hit, owners, bosses, reviewers):
+        for user, why in _readers(hit, owners, bosses, ministry[hit.county_id]):
             rendered = render_finding(Reader(user.display_name, why), view, ctx.as_of, ctx.sender)
             key = f"finding:{finding.id}:{user.id}"
             mails.append(Outgoing(key, user.id, user.email, rendered, why))
     return mails
 
 
-def _readers(hit: Hit, owners: dict, bosses: dict, reviewers: list):
-    """The item's owner, or the county's supervisors when nobody owns it; then the ministry."""
+def _readers(hit: Hit, owners: dict, bosses: dict, ministry: list):
+    """The item's owner, or the county's supervisors when nobody owns it; then the ministry
+    readers of the county, less the reviewers who read it in the digest."""
     owner = owners.get(hit.owner_id)
     if owner is not None:
         yield owner, recipients.OWNER_WHY
     else:
         for user in bosses[hit.county_id]:
             yield user, recipients.supervisor_why(hit.county)
-    for user in reviewers:
-        yield user, recipients.reviewer_why(hit.county)
+    for user, why in ministry:
+        if not recipients.takes_digest(user):
+            yield user, why
 
 
 def finding_view(hit: Hit) -> FindingView:

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import model.accounts
 import model.activities
 import model.alerts
+import model.assignments
 import model.files
 import model.tables  # noqa: F401
 from model.db import make_engine
