@@ -1,7 +1,8 @@
 """Browser tests: Debian's Chromium through Playwright against a live uvicorn server.
 
 Few and meaningful: a purchase advanced through every state in the browser (with one
-refusal on the way), and who sees which counties. Screenshots go to test-artifacts/.
+refusal on the way), who sees which counties, and a clerk creating a purchase and
+recording an activity that moves the target progress. Screenshots go to test-artifacts/.
 """
 
 import socket
@@ -156,3 +157,34 @@ def test_ministry_sees_all_counties_and_county_does_not(server, page):
     page.goto(f"{base}/items/purchase")
     assert OTHER not in page.locator("main").inner_text()
     shot(page, "06-county-purchase-list")
+
+
+def test_clerk_creates_purchase_and_records_activity_that_moves_progress(server, page):
+    base, _ = server
+    sign_in(page, base, "hsq.staff1")
+    page.goto(f"{base}/items/purchase")
+    page.click("#new-purchase summary")
+    form = page.locator("#new-purchase form")
+    fill(form, {"title": "國小英語口說練習平臺", "amount": "86,000"})
+    form.locator("button[type=submit]").click()
+    page.locator(".flash").wait_for()
+    assert "國小英語口說練習平臺" in page.locator("h1").inner_text()
+    assert page.locator(".meta .state").inner_text() == "需求彙整中"
+
+    page.goto(f"{base}/activities")
+    achieved = page.locator('#progress tr[data-target="moe_team_meetings"] .achieved')
+    assert achieved.inner_text() == "0"
+    form = page.locator("#record-activity")
+    form.locator("select[name=kind]").select_option("meeting.working")
+    # The form shows only what a working meeting records.
+    assert form.locator("select[name=school_code]").is_hidden()
+    assert form.locator("input[name=teachers]").is_hidden()
+    fill(form, {"held_on": "2024-05-10", "participants": "12", "evidence_ref": "五月工作會議紀錄"})
+    form.locator("input[name=moe_team]").check()
+    shot(page, "07-activity-form")
+    form.locator("button[type=submit]").click()
+    page.locator(".flash").wait_for()
+    assert "已登錄" in page.locator(".flash").inner_text()
+    assert achieved.inner_text() == "1"
+    assert "五月工作會議紀錄" in page.locator("#activities").inner_text()
+    shot(page, "08-activities")

@@ -2,7 +2,6 @@
 
 import hashlib
 import re
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,21 +10,22 @@ from web_support import (
     HOME,
     OTHER,
     TODAY,
+    app_on_copy,
+    client_for,
     county_id,
-    csrf_of,
-    make_app,
     plan_of,
+    post,
     purchases_of,
     seed,
+    seeded_app,
+    seeded_sqlite_file,
     sign_in,
     step_forms,
     user_named,
 )
 
 from model.accounts import Deputy, Handover
-from model.db import make_engine
 from model.files import EvidenceFile
-from model.migrate import upgrade
 from model.tables import Finding, Purchase, TransitionLog, User
 from states.values import PurchaseState
 from web.app import ROUTERS
@@ -36,40 +36,17 @@ from web.security import password_matches, set_demo_passwords
 
 @pytest.fixture
 def app(engine):
-    seed(engine)
-    return make_app(engine)
+    return seeded_app(engine)
 
 
 @pytest.fixture(scope="module")
 def seeded_file(tmp_path_factory):
-    """One migrated, seeded SQLite file; each test works on its own copy (fast)."""
-    path = tmp_path_factory.mktemp("web") / "seeded.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    seed(engine)
-    engine.dispose()
-    return path
+    return seeded_sqlite_file(tmp_path_factory)
 
 
 @pytest.fixture
 def sqlite_app(seeded_file, tmp_path):
-    copy = tmp_path / "jingjin.db"
-    shutil.copyfile(seeded_file, copy)
-    engine = make_engine(f"sqlite:///{copy}")
-    yield make_app(engine)
-    engine.dispose()
-
-
-def client_for(app, username: str | None) -> TestClient:
-    client = TestClient(app)
-    if username:
-        assert sign_in(client, username).status_code == 303
-    return client
-
-
-def post(client: TestClient, url: str, data: dict, files=None, page: str = "/"):
-    token = csrf_of(client.get(page).text)
-    return client.post(url, data={**data, "csrf_token": token}, files=files, follow_redirects=False)
+    yield from app_on_copy(seeded_file, tmp_path)
 
 
 def ids(app, county: str) -> tuple[int, int]:

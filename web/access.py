@@ -69,3 +69,10 @@ def visible_item(session: Session, user: User, lifecycle: Lifecycle, item_id: in
     if row is None or not may_see_county(user, county_of(session, row)):
         raise HTTPException(404, f"找不到{lifecycle.label} #{item_id}。")
     return row
+
+
+def require_role(user: User, roles, message: str) -> None:
+    """Deny by default: the auditor never writes, and only the named roles may act."""
+    require_writer(user)
+    if role_of(user) not in roles:
+        raise HTTPException(403, message)

@@ -13,15 +13,36 @@ from forms.display import amount, roc_date, roc_datetime
 from model.clock import today
 from model.db import get_engine
 from states.values import Role
-from web import auth_routes, item_routes, ministry_routes, plan_routes, settings_routes, work_routes
+from web import (
+    activity_routes,
+    auth_routes,
+    create_routes,
+    item_routes,
+    ministry_routes,
+    plan_content_routes,
+    plan_routes,
+    settings_routes,
+    work_routes,
+)
 from web.config import WebSettings, settings_from_env
 from web.deps import NotSignedIn, check_csrf, login_redirect
 from web.evidence_form import CHOICE_LABELS, FIELD_LABELS
+from web.work import milestone_url
 
 HERE = Path(__file__).resolve().parent
 ROUTERS = tuple(
     m.router
-    for m in (auth_routes, work_routes, item_routes, plan_routes, ministry_routes, settings_routes)
+    for m in (
+        auth_routes,
+        work_routes,
+        item_routes,
+        create_routes,
+        plan_routes,
+        plan_content_routes,
+        activity_routes,
+        ministry_routes,
+        settings_routes,
+    )
 )
 
 
@@ -39,6 +60,7 @@ def _templates() -> Jinja2Templates:
         field_label=lambda name: FIELD_LABELS.get(name, name),
         evidence_text=_evidence_text,
     )
+    templates.env.globals["milestone_url"] = milestone_url
     return templates
 
 

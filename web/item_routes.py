@@ -10,10 +10,12 @@ from starlette.datastructures import UploadFile
 
 from model.accounts import Handover
 from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
-from model.tables import Milestone, User
+from model.tables import BudgetChange, Milestone, Plan, Reimbursement, User
 from model.workflow import Lifecycle, advance
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent
-from states.values import Role
+from states.plan import APPROVED_STATES
+from states.steps import SUPERVISOR
+from states.values import ItemType, Role
 from web.access import (
     county_of,
     lifecycle_for,
@@ -52,7 +54,7 @@ def _colleagues(db: Session, county_id: int | None) -> list[User]:
     return list(db.exec(query))
 
 
-def _page(
+def render_item(
     request: Request,
     db: Session,
     user: User,
@@ -98,8 +100,27 @@ def _page(
         "colleagues": _colleagues(db, county) if Role(user.role) == Role.county_supervisor else [],
         "evidence_items": _evidence_items(row),
         "max_mb": MAX_FILE_BYTES // (1024 * 1024),
+        "plan_tools": plan_tools(db, user, row) if item_type == ItemType.plan else None,
     }
     return render(request, "item.html", context, status_code=status_code, user=user)
+
+
+def plan_tools(db: Session, user: User, plan: Plan) -> dict[str, Any]:
+    """What a plan's page offers beyond its steps: its reimbursement and budget changes,
+    and the forms to create them where this person's role may (the model re-checks)."""
+    role, approved = Role(user.role), plan.status in APPROVED_STATES
+    supervisor = may_write(user) and role in SUPERVISOR and user.county_id == plan.county_id
+    reimbursement = db.exec(select(Reimbursement).where(Reimbursement.plan_id == plan.id)).first()
+    changes = db.exec(
+        select(BudgetChange).where(BudgetChange.plan_id == plan.id).order_by(BudgetChange.id)
+    ).all()
+    return {
+        "reimbursement": reimbursement,
+        "changes": changes,
+        "change_label": lifecycle_for(ItemType.budget_change).state_label,
+        "may_reimburse": supervisor and approved and reimbursement is None,
+        "may_request_change": supervisor and approved,
+    }
 
 
 def _evidence_items(row) -> list[tuple[str, Any]]:
@@ -116,10 +137,12 @@ def item_page(
     db: Session = Depends(get_db),
 ):
     row = visible_item(db, user, lifecycle_for(item_type), item_id)
-    return _page(request, db, user, item_type, row)
+    return render_item(request, db, user, item_type, row)
 
 
-async def _upload(form, user: User, county_id: int) -> tuple[EvidenceFile | None, list[Refusal]]:
+async def read_upload(
+    form, user: User, county_id: int
+) -> tuple[EvidenceFile | None, list[Refusal]]:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None, []
@@ -167,13 +190,13 @@ async def take_step(
         raise HTTPException(404, "沒有這個動作。")
     form = await request.form()
     evidence, problems = read_evidence(step.evidence, form)
-    stored, file_problems = await _upload(form, user, county_of(db, row))
+    stored, file_problems = await read_upload(form, user, county_of(db, row))
     values = {k: v for k, v in form.items() if isinstance(v, str)}
 
     def again(refusals=None, conflict=None, status=422):
         db.rollback()
         fresh = db.get(lifecycle.table, item_id, populate_existing=True)
-        return _page(request, db, user, item_type, fresh, refusals=refusals, conflict=conflict,
+        return render_item(request, db, user, item_type, fresh, refusals=refusals, conflict=conflict,
                      open_event=event, values=values, status_code=status)  # fmt: skip
 
     if problems or file_problems:
@@ -211,10 +234,10 @@ async def upload_file(
     row = visible_item(db, user, lifecycle, item_id)
     require_writer(user)
     form = await request.form()
-    stored, problems = await _upload(form, user, county_of(db, row))
+    stored, problems = await read_upload(form, user, county_of(db, row))
     if stored is None:
         problems = problems or [Refusal("file.missing", "請選擇要上傳的檔案。")]
-        return _page(request, db, user, item_type, row, refusals=problems, status_code=422)
+        return render_item(request, db, user, item_type, row, refusals=problems, status_code=422)
     stored.item_type, stored.item_id = item_type, item_id
     db.add(stored)
     db.commit()
@@ -260,7 +283,7 @@ async def hand_over(
     county = county_of(db, row)
     if target is None or target.county_id != county or not target.active:
         refusal = Refusal("handover.same_county", "只能交辦給同一縣市、仍在職的人員。")
-        return _page(request, db, user, item_type, row, refusals=[refusal], status_code=422)
+        return render_item(request, db, user, item_type, row, refusals=[refusal], status_code=422)
     previous = holder_id(db, item_type, row)
     db.add(Handover(item_type=item_type, item_id=item_id, from_user_id=previous,
                     to_user_id=target.id, by_user_id=user.id,

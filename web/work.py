@@ -8,12 +8,16 @@ from sqlmodel import Session, col, select
 
 from model.accounts import Deputy
 from model.lifecycles import LIFECYCLES
+from model.milestone_kinds import MilestoneKind
 from model.tables import Finding, Milestone, User
 from model.workflow import Lifecycle
-from states.values import Role
+from states.activity import ActivityKind
+from states.values import ItemType, Role
 from web.items import holder_id, item_title, items_in_scope
 
 DUE_SOON_DAYS = 14
+# Deadlines met by recording an activity lead to the activity page, not to the plan.
+ACTIVITY_MILESTONES = frozenset(k.value for k in ActivityKind) | {MilestoneKind.moe_team_meeting}
 
 
 @dataclass
@@ -89,3 +93,12 @@ def open_findings(session: Session, county_id: int | None, limit: int = 200) -> 
 
 def count_overdue(session: Session, county_id: int | None, day: date) -> int:
     return len(overdue(session, county_id, day, limit=100_000))
+
+
+def milestone_url(milestone: Milestone) -> str | None:
+    """Where a clerk goes to meet this deadline."""
+    if milestone.kind in ACTIVITY_MILESTONES:
+        return f"/activities?county_id={milestone.county_id}&year={milestone.year}"
+    if milestone.subject_type in {t.value for t in ItemType}:
+        return f"/items/{milestone.subject_type}/{milestone.subject_id}"
+    return None

@@ -1,14 +1,18 @@
 """My work, the list of one kind of item (with bulk actions), and findings."""
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from model.tables import Finding, User
-from states.values import Role
-from web.access import lifecycle_for, may_see_county, require_writer, scope_county
+from model.tables import Finding, Plan, User
+from states import plan as plan_states
+from states.errors import Refusal
+from states.steps import COUNTY_ROLES
+from states.values import ItemType, Role
+from web.access import lifecycle_for, may_see_county, may_write, require_writer, scope_county
 from web.deps import current_user, flash, get_db, render
 from web.items import county_names, item_title, items_in_scope
 from web.work import actionable, due_soon, open_findings, overdue, state_counts
+from web.years import programme_year
 
 router = APIRouter()
 
@@ -40,6 +44,21 @@ def item_list(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
+    return list_page(request, db, user, item_type, state)
+
+
+def list_page(
+    request: Request,
+    db: Session,
+    user: User,
+    item_type: str,
+    state: str = "",
+    *,
+    refusals: list[Refusal] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+):
+    """One kind of item in the person's scope, with its creation form where they may create."""
     lifecycle = lifecycle_for(item_type)
     rows = items_in_scope(db, lifecycle, scope_county(user))
     if state:
@@ -48,6 +67,7 @@ def item_list(
     events = lifecycle.events_from(state) if state in lifecycle.machine.states_map else []
     bulk = [lifecycle.steps[e] for e in events if e in lifecycle.steps]
     bulk = [s for s in bulk if s.evidence is None and role in s.roles]
+    year = programme_year(db, request.app.state.today())
     context = {
         "item_type": item_type,
         "lifecycle": lifecycle,
@@ -56,8 +76,27 @@ def item_list(
         "states": [(s.id, s.name) for s in lifecycle.machine.states],
         "bulk_steps": bulk,
         "counties": county_names(db),
+        "year": year,
+        "create": creation_offer(db, user, item_type, year),
+        "refusals": refusals or [],
+        "values": values or {},
     }
-    return render(request, "items.html", context, user=user)
+    return render(request, "items.html", context, user=user, status_code=status_code)
+
+
+def creation_offer(db: Session, user: User, item_type: str, year: int) -> str | None:
+    """Which creation form the list shows this person: 'purchase', 'plan' or None."""
+    if not may_write(user) or user.county_id is None:
+        return None
+    role = Role(user.role)
+    if item_type == ItemType.purchase and role in COUNTY_ROLES:
+        return "purchase"
+    if item_type == ItemType.plan and role in plan_states.CREATE.roles:
+        has_plan = db.exec(
+            select(Plan.id).where(Plan.county_id == user.county_id, Plan.year == year)
+        ).first()
+        return None if has_plan else "plan"
+    return None
 
 
 @router.post("/findings/acknowledge")
