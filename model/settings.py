@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     mail_from: str = "jingjin@localhost"
     mail_from_name: str = "數位學習精進方案管考系統"
 
+    # Web pages. No default key: without one the demo makes a random key under data_dir.
+    secret_key: SecretStr = SecretStr("")
+    https_only: bool = False
+    oidc_metadata_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_label: str = "教育體系單一簽入"
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def effective_database_url(self) -> str:

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.settings import get_settings
+from model.settings import Settings, get_settings
 
 log = logging.getLogger("jingjin.web")
 SECRET_FILE = "web-secret-key"
@@ -39,15 +39,14 @@ class WebSettings:
             raise ValueError(f"JINGJIN_SECRET_KEY 至少需要 {MIN_SECRET_CHARS} 個字元")
 
 
-def _oidc_from_env() -> OidcSettings | None:
-    url = os.environ.get("JINGJIN_OIDC_METADATA_URL", "").strip()
-    if not url:
+def _oidc(settings: Settings) -> OidcSettings | None:
+    if not settings.oidc_metadata_url.strip():
         return None
     return OidcSettings(
-        metadata_url=url,
-        client_id=os.environ.get("JINGJIN_OIDC_CLIENT_ID", ""),
-        client_secret=os.environ.get("JINGJIN_OIDC_CLIENT_SECRET", ""),
-        label=os.environ.get("JINGJIN_OIDC_LABEL", "教育體系單一簽入"),
+        metadata_url=settings.oidc_metadata_url.strip(),
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret.get_secret_value(),
+        label=settings.oidc_label,
     )
 
 
@@ -64,14 +63,16 @@ def secret_from_data_dir(data_dir: Path) -> tuple[str, str | None]:
     return key, f"JINGJIN_SECRET_KEY 未設定：已產生隨機金鑰並存於 {path}（僅供示範）。"
 
 
-def settings_from_env() -> WebSettings:
+def settings_from_env(settings: Settings | None = None) -> WebSettings:
     """JINGJIN_SECRET_KEY if set; otherwise (the demo) a random key kept in the data dir."""
-    key = os.environ.get("JINGJIN_SECRET_KEY", "").strip()
+    settings = settings or get_settings()
+    key = settings.secret_key.get_secret_value().strip()
     notes: list[str] = []
     if not key:
-        key, note = secret_from_data_dir(get_settings().data_dir)
+        key, note = secret_from_data_dir(settings.data_dir)
         if note:
             log.warning(note)
             notes.append(note)
-    https = os.environ.get("JINGJIN_HTTPS_ONLY", "").lower() in ("1", "true", "yes")
-    return WebSettings(secret_key=key, https_only=https, oidc=_oidc_from_env(), notes=notes)
+    return WebSettings(
+        secret_key=key, https_only=settings.https_only, oidc=_oidc(settings), notes=notes
+    )
