@@ -18,7 +18,14 @@ from model.clock import today as clock_today
 from model.tables import Milestone, TransitionLog, User
 from rules import load_rules
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent, UnknownItem
-from states.steps import Actor, Step, access_refusals, parse_evidence, run_guards
+from states.steps import (
+    Actor,
+    Step,
+    county_refusals,
+    parse_evidence,
+    role_refusals,
+    run_guards,
+)
 from states.values import ItemType, Role
 
 
@@ -93,22 +100,29 @@ def advance(
 ) -> TransitionLog:
     today = today or clock_today()
     row = load_item(session, lifecycle, item_id)
+    actor = actor_of(user)
+    # Access first, and alone: a refusal to an outsider says nothing about the item's
+    # state, its figures or what its guards would have found.
+    _refuse_now(county_refusals(actor, row.county_id))
     if expected_version is not None and row.version != expected_version:
         _conflict(lifecycle, row)
     step = check_event(lifecycle, row.status, event)
+    _refuse_now(role_refusals(step, actor))
     rules = load_rules(row.year)
-    actor = actor_of(user)
     evidence, letter_no = _letter_in_evidence(step, evidence, letter_no)
     parsed, refusals = parse_evidence(step, evidence)
-    refusals = access_refusals(step, actor, row.county_id) + refusals
     if step.reason_required and not reason.strip():
         refusals.append(Refusal("transition.reason", f"「{step.title}」須填寫理由。"))
     if parsed is not None or step.evidence is None:
         ctx = lifecycle.context(session, row, step, parsed, rules, today)
         refusals += run_guards(step.guards, ctx)
+    _refuse_now(refusals)
+    return _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today)
+
+
+def _refuse_now(refusals: list[Refusal]) -> None:
     if refusals:
         raise TransitionRefused(refusals)
-    return _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today)
 
 
 def _letter_in_evidence(step: Step, evidence, letter_no):

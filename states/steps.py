@@ -50,20 +50,28 @@ class Actor:
     name: str = ""
 
 
-def access_refusals(step: Step, actor: Actor, item_county_id: int) -> list[Refusal]:
-    """Deny by default: the step names its roles; county people stay in their county."""
-    out = []
-    if actor.role not in step.roles:
-        allowed = "、".join(r.label for r in sorted(step.roles))
-        out.append(
-            Refusal(
-                "access.role",
-                f"「{step.title}」只能由{allowed}執行，您的角色是{actor.role.label}。",
-            )
-        )
+def county_refusals(actor: Actor, item_county_id: int) -> list[Refusal]:
+    """County people stay in their county; the ministry and the auditor reach every county."""
     if actor.role.is_county and actor.county_id != item_county_id:
-        out.append(Refusal("access.county", "您只能處理自己縣市的項目。"))
-    return out
+        return [Refusal("access.county", "您只能處理自己縣市的項目。")]
+    return []
+
+
+def role_refusals(step: Step, actor: Actor) -> list[Refusal]:
+    """Deny by default: the step names the roles that may take it."""
+    if actor.role in step.roles:
+        return []
+    allowed = "、".join(r.label for r in sorted(step.roles))
+    return [
+        Refusal(
+            "access.role",
+            f"「{step.title}」只能由{allowed}執行，您的角色是{actor.role.label}。",
+        )
+    ]
+
+
+def access_refusals(step: Step, actor: Actor, item_county_id: int) -> list[Refusal]:
+    return role_refusals(step, actor) + county_refusals(actor, item_county_id)
 
 
 def parse_evidence(
