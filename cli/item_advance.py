@@ -70,6 +70,12 @@ EVIDENCE_OPTIONS = (
         _attendees,
     ),
     EvidenceOption(
+        "public",
+        "public",
+        bool | None,
+        _opt("--public/--not-public", "會議是否公開（公開會議）；未指定時視為公開"),
+    ),
+    EvidenceOption(
         "product", "product_serial", str | None, _opt("--product", "產品序號 12345-678")
     ),
     EvidenceOption("amount", "amount", int | None, _opt("--amount", "金額（元）", min=0)),

@@ -1,8 +1,10 @@
-"""`jingjin rules check`: validate a year's rules file before it is used."""
+"""`jingjin rules …`: validate a year's rules file; set the ministry's yearly parameters."""
 
 import typer
 
-from cli.common import reports_errors
+from cli.common import database, reports_errors
+from cli.item_common import AS_HELP, find_user
+from forms.display import amount as money
 from forms.display import roc_date
 from rules import available_years, load_rules
 
@@ -17,3 +19,18 @@ def check_command(year: list[int] = typer.Argument(None, help="年度；省略�
         rules = load_rules(y)
         period = f"{roc_date(rules.period.start)}–{roc_date(rules.period.end)}"
         typer.echo(f"rules/{y}.toml 正確：計畫期程 {period}")
+
+
+@app.command("per-head")
+@reports_errors
+def per_head_command(
+    year: int = typer.Argument(..., help="計畫年度（民國）"),
+    amount: int = typer.Argument(..., help="每位師生補助額（元）"),
+    as_user: str = typer.Option(..., "--as", help=AS_HELP),
+) -> None:
+    """設定「6 數位內容及教學軟體」的每位師生補助額（限教育部管理者）。"""
+    from model.plan_estimate import set_per_head_rate
+
+    with database() as session:
+        row = set_per_head_rate(session, find_user(session, as_user), year, amount)
+        typer.echo(f"{row.year} 年度數位內容每位師生補助額已設為 {money(row.per_head_rate)} 元。")

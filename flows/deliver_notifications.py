@@ -1,14 +1,20 @@
 """Deployment `deliver-notifications`: drain the outbox over SMTP every 5 minutes."""
 
+from datetime import timedelta
+
 from prefect import flow, get_run_logger, task
 
 from model.db import get_engine
-from notifications.smtp import deliver
+from notifications.smtp import GIVE_UP_AFTER, deliver
+
+GIVE_UP_HOURS = int(GIVE_UP_AFTER.total_seconds()) // 3600
 
 
 @task(retries=2, retry_delay_seconds=[5, 30])
-def deliver_batch(batch_size: int) -> dict[str, int]:
-    outcome = deliver(get_engine(), batch_size=batch_size)
+def deliver_batch(batch_size: int, give_up_after_hours: int = GIVE_UP_HOURS) -> dict[str, int]:
+    outcome = deliver(
+        get_engine(), batch_size=batch_size, give_up_after=timedelta(hours=give_up_after_hours)
+    )
     return {
         "sent": len(outcome.sent),
         "retrying": len(outcome.retrying),
@@ -17,11 +23,14 @@ def deliver_batch(batch_size: int) -> dict[str, int]:
 
 
 @flow(name="deliver-notifications")
-def deliver_notifications(batch_size: int = 200, max_batches: int = 10) -> dict[str, int]:
-    """Send queued mail batch by batch until a batch comes back short."""
+def deliver_notifications(
+    batch_size: int = 200, max_batches: int = 10, give_up_after_hours: int = GIVE_UP_HOURS
+) -> dict[str, int]:
+    """Send queued mail batch by batch until a batch comes back short; a message the
+    server has not accepted within `give_up_after_hours` of being queued is given up."""
     totals = {"sent": 0, "retrying": 0, "failed": 0}
     for _ in range(max_batches):
-        counts = deliver_batch(batch_size)
+        counts = deliver_batch(batch_size, give_up_after_hours)
         for key, n in counts.items():
             totals[key] += n
         if sum(counts.values()) < batch_size:

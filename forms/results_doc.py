@@ -1,11 +1,11 @@
-"""量化目標達成情形: the previous year's table of the plan (肆、一) and this year's, counted
-from the milestones."""
+"""量化目標達成情形: the previous year's table of the plan (肆、一) and this year's, taken
+from the activities through model.targets_progress.progress()."""
 
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from forms.display import percent, roc_date
 from forms.heading import Heading, heading, plan_title
@@ -15,6 +15,7 @@ from forms.plan_data import PlanData
 from model.clock import today
 from model.milestone_kinds import MilestoneKind
 from model.tables import Milestone
+from model.targets_progress import Progress, progress
 
 
 def _spaced(unit: str) -> str:
@@ -29,6 +30,8 @@ class ResultRow:
     target: int | None  # None: 依縣市規劃, or nothing recorded
     achieved: int | None
     note: str = ""
+    # This year's rate comes from progress() (floored); typed-in figures are rounded here.
+    fixed_rate: str | None = None
 
     @property
     def target_text(self) -> str:
@@ -42,6 +45,8 @@ class ResultRow:
 
     @property
     def rate(self) -> str:
+        if self.fixed_rate is not None:
+            return self.fixed_rate
         if self.target is None or self.achieved is None:
             return ""
         return percent(self.achieved, self.target)
@@ -69,74 +74,96 @@ def previous_results(data: PlanData) -> list[ResultRow]:
         entry = stored.get(spec.key)
         entry = entry if isinstance(entry, dict) else {}
         target = _int_or_none(entry.get("target"))
-        rows.append(ResultRow(
-            label=spec.label,
-            unit=spec.unit,
-            target=spec.target if target is None else target,
-            achieved=_int_or_none(entry.get("achieved")),
-            note=str(entry.get("note") or ""),
-        ))
+        rows.append(
+            ResultRow(
+                label=spec.label,
+                unit=spec.unit,
+                target=spec.target if target is None else target,
+                achieved=_int_or_none(entry.get("achieved")),
+                note=str(entry.get("note") or ""),
+            )
+        )
     return rows
 
 
-# ------------------------------------------------------------------ this year, from milestones
-# Targets counted as milestones of one kind; 單位 as the indicator counts them.
-TARGET_KINDS: tuple[tuple[str, MilestoneKind, str], ...] = (
-    ("moe_team_meetings", MilestoneKind.moe_team_meeting, "次"),
-    ("working_meetings", MilestoneKind.working_meeting, "次"),
-    ("parent_sessions", MilestoneKind.parent_session, "場"),
-    ("open_lessons", MilestoneKind.open_lesson, "場"),
-)
-# Kinds without a numeric target of their own: the target is what was scheduled.
-SCHEDULED_KINDS: tuple[MilestoneKind, ...] = (
-    MilestoneKind.workshop,
-    MilestoneKind.literacy_training,
-)
+# ------------------------------------------------------------------ this year, from progress()
+# 單位 as each indicator counts it; the rows follow model.targets_progress.progress(), the
+# one source the activities page reads too, so the document and the page never disagree.
+TARGET_UNITS: dict[str, str] = {
+    "key_schools": "校",
+    "self_learning_open_lessons": "場",
+    "open_lessons": "場",
+    "sampled_schools": "校",
+    "literacy_teachers": "人",
+    "workshop_teachers": "人",
+    "moe_team_meetings": "次",
+    "parent_sessions": "場",
+    "working_meetings": "次",
+    "guideline_workshops": "場",
+    "remote_one_device_schools": "校",
+    "non_remote_class_set_schools": "校",
+}
+# The milestones that track a target: their overdue count goes into 執行現況.
+TARGET_MILESTONES: dict[str, MilestoneKind] = {
+    "open_lessons": MilestoneKind.open_lesson,
+    "sampled_schools": MilestoneKind.outcome_sampling,
+    "literacy_teachers": MilestoneKind.literacy_training,
+    "workshop_teachers": MilestoneKind.workshop,
+    "moe_team_meetings": MilestoneKind.moe_team_meeting,
+    "parent_sessions": MilestoneKind.parent_session,
+    "working_meetings": MilestoneKind.working_meeting,
+    "guideline_workshops": MilestoneKind.guideline_workshop,
+}
 
 RESULTS_NOTE = (
-    "達成值為已填寫完成日期之管考項目數；目標值取自本計畫量化指標，"
-    "無對應量化指標者（研習場次）以排定之管考項目數為目標值。"
+    "目標值取自本計畫量化指標（未訂者依最低標準），達成值由已登錄之活動紀錄計算，"
+    "與系統「活動紀錄」頁之目標進度相同。"
 )
 
 
-def _counts(session: Session, data: PlanData, as_of: date) -> tuple[Counter, Counter, Counter]:
-    rows = session.exec(
-        select(Milestone.kind, Milestone.due_on, Milestone.done_on).where(
-            Milestone.county_id == data.county.id, Milestone.year == data.year
+def _overdue(session: Session, data: PlanData, as_of: date) -> Counter:
+    kinds = session.exec(
+        select(Milestone.kind).where(
+            Milestone.county_id == data.county.id,
+            Milestone.year == data.year,
+            col(Milestone.done_on).is_(None),
+            Milestone.due_on < as_of,
         )
     ).all()
-    scheduled, done, overdue = Counter(), Counter(), Counter()
-    for kind, due_on, done_on in rows:
-        scheduled[kind] += 1
-        if done_on is not None:
-            done[kind] += 1
-        elif due_on < as_of:
-            overdue[kind] += 1
-    return scheduled, done, overdue
+    return Counter(kinds)
 
 
-def _status(achieved: int, target: int, overdue: int, unit: str) -> str:
-    if achieved >= target:
+def _status(p: Progress, overdue: int, unit: str) -> str:
+    if p.achieved is None:
+        return p.rate_text  # 不由活動紀錄計算
+    if p.achieved >= p.target:
         return "已達成"
-    text = f"尚差 {target - achieved:,} {unit}"
+    text = f"尚差 {p.target - p.achieved:,} {unit}"
     return f"{text}；逾期未完成 {overdue:,} 項，已列入追蹤" if overdue else f"{text}，依期程辦理中"
+
+
+def _progress_row(key: str, p: Progress, overdue: Counter) -> ResultRow:
+    unit = TARGET_UNITS.get(key, "")
+    kind = TARGET_MILESTONES.get(key)
+    late = overdue[kind.value] if kind is not None else 0
+    rate = "" if p.achieved is None else p.rate_text
+    return ResultRow(TARGET_LABELS.get(key, key), unit, p.target, p.achieved,
+                     _status(p, late, unit), fixed_rate=rate)  # fmt: skip
 
 
 def milestone_results(session: Session, data: PlanData, as_of: date | None = None) -> ResultsDoc:
     as_of = as_of or today()
-    scheduled, done, overdue = _counts(session, data, as_of)
-    rows = []
-    for key, kind, unit in TARGET_KINDS:
-        target = data.plan.targets.get(key, data.minimums.get(key, 0))
-        rows.append(ResultRow(TARGET_LABELS[key], unit, target, done[kind.value],
-                              _status(done[kind.value], target, overdue[kind.value], unit)))
-    for kind in SCHEDULED_KINDS:
-        target = scheduled[kind.value]
-        rows.append(ResultRow(f"{kind.title}場次", "場", target, done[kind.value],
-                              _status(done[kind.value], target, overdue[kind.value], "場")))
+    overdue = _overdue(session, data, as_of)
+    rows = [
+        _progress_row(key, p, overdue)
+        for key, p in progress(session, data.county.id, data.year).items()
+    ]
     return ResultsDoc(
-        heading=heading(f"{plan_title(data.county.name, data.year)}量化目標達成情形",
-                        data.county.name, data.year),
+        heading=heading(
+            f"{plan_title(data.county.name, data.year)}量化目標達成情形",
+            data.county.name,
+            data.year,
+        ),
         rows=rows,
         as_of=roc_date(as_of, long=True),
         note=RESULTS_NOTE,

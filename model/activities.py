@@ -7,7 +7,7 @@ recording one also closes the milestones it completes, in the same transaction.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from model.clock import now
@@ -21,6 +21,7 @@ from states.activity import (
     ActivityContext,
     ActivityDraft,
     ActivityKind,
+    reached_companion_days,
     semester_of,
 )
 from states.errors import TransitionRefused
@@ -83,6 +84,42 @@ def _school(session: Session, year: int, code: str | None) -> School | None:
     return session.exec(select(School).where(School.year == year, School.code == code)).first()
 
 
+def _companion_filter(county_id: int, year: int, semester: str):
+    return (
+        Activity.county_id == county_id,
+        Activity.year == year,
+        Activity.kind == ActivityKind.companion_visit,
+        Activity.semester == semester,
+    )
+
+
+def companion_days_before(
+    session: Session, draft: ActivityDraft, county_id: int, year: int, school, rules
+) -> int:
+    """Days already recorded for the draft's school in the semester of its date."""
+    if draft.kind != ActivityKind.companion_visit or school is None:
+        return 0
+    term = semester_of(draft.held_on, rules).code
+    total = session.exec(
+        select(func.coalesce(func.sum(Activity.days), 0)).where(
+            *_companion_filter(county_id, year, term), Activity.school_id == school.id
+        )
+    ).one()
+    return int(total)
+
+
+def companion_schools_reached(
+    session: Session, county_id: int, year: int, semester: str, rules
+) -> int:
+    """Schools whose 入校入班 days in `semester` reached the year's minimum (一學期 3 日)."""
+    per_school = session.exec(
+        select(func.sum(Activity.days))
+        .where(*_companion_filter(county_id, year, semester))
+        .group_by(Activity.school_id)
+    ).all()
+    return sum(1 for days in per_school if reached_companion_days(int(days), rules))
+
+
 def record_activity(
     session: Session,
     user: User,
@@ -132,7 +169,8 @@ def record_activity(
     in_county = school is not None and school.county_id == county_id
     actor = Actor(user.id, Role(user.role), user.county_id, user.display_name)
     refusals = access_refusals(RECORD_STEP, actor, county_id)
-    refusals += run_guards(GUARDS, ActivityContext(draft, rules, today, in_county))
+    before = companion_days_before(session, draft, county_id, year, school, rules)
+    refusals += run_guards(GUARDS, ActivityContext(draft, rules, today, in_county, before))
     if refusals:
         raise TransitionRefused(refusals)
     row = _row(draft, county_id, year, school, user, rules)

@@ -1,4 +1,5 @@
-"""Asia/Taipei time: stored aware, shown local.
+"""Local time in the configured zone (JINGJIN_TIMEZONE, default Asia/Taipei): stored aware,
+shown local.
 
 Replays and the demo story run "as of" another day; `using()` lets them supply the
 clock for the current thread (a context variable), so rows they write carry that time.
@@ -8,16 +9,27 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-TAIPEI = ZoneInfo("Asia/Taipei")
+from model.settings import get_settings
+
+
+@cache
+def zone() -> ZoneInfo:
+    """The zone every schedule runs in; a deployment setting, not a yearly rule."""
+    return ZoneInfo(get_settings().timezone)
+
+
+# The name importers know; it is the configured zone, Asia/Taipei unless set otherwise.
+TAIPEI = zone()
 
 _source: ContextVar[Callable[[], datetime] | None] = ContextVar("clock_source", default=None)
 
 
 def now() -> datetime:
     source = _source.get()
-    return source() if source is not None else datetime.now(TAIPEI)
+    return source() if source is not None else datetime.now(zone())
 
 
 def today() -> date:
@@ -25,7 +37,7 @@ def today() -> date:
 
 
 def local(moment: datetime) -> datetime:
-    return moment.astimezone(TAIPEI)
+    return moment.astimezone(zone())
 
 
 @contextmanager

@@ -45,6 +45,7 @@ from model.demo_data import (
 )
 from model.demo_story import tell_stories
 from model.milestone_kinds import MilestoneKind
+from model.plan_estimate import county_inputs, per_head_rate, set_per_head_rate
 from model.product_list import needs_data_clause
 from model.seed import ensure_counties, ensure_year
 from model.tables import (
@@ -52,6 +53,7 @@ from model.tables import (
     Milestone,
     Plan,
     Product,
+    ProgrammeYear,
     Purchase,
     School,
     TransitionLog,
@@ -123,6 +125,7 @@ def generate(
     products = _ensure_products(session, rules, summary)
     staff = _ensure_users(session, fresh, summary)
     _assign_reviewers(session, counties)
+    _set_per_head(session, year)
     schools = _add_schools(session, fresh, year, summary)
     facts = _school_facts(session, fresh, year)
     contents = {c.id: plan_content(BY_NAME[c.name], facts[c.id], rules) for c in fresh}
@@ -285,6 +288,26 @@ def _school_facts(
     return facts
 
 
+# ------------------------------------------------------------------ the ministry's per-head amount
+# The 113 plan publishes no per-head amount for 6 數位內容; the demo's ministry admin sets
+# the figure model/demo_data.plan_inputs estimated with, so the demo's estimate is unchanged.
+DEMO_PER_HEAD = 120
+
+
+def _set_per_head(session: Session, year: int) -> None:
+    """Set as moe.admin, through the CLI's own function; an admin's own figure is kept."""
+    row = session.get(ProgrammeYear, year)
+    if row is not None and row.per_head_rate is not None:
+        return
+    admin = session.exec(select(User).where(User.username == "moe.admin")).one()
+    set_per_head_rate(session, admin, year, DEMO_PER_HEAD)
+
+
+def _inputs(session: Session, content: PlanContent, rules: YearRules) -> dict[str, int]:
+    """The county's inputs, and the ministry's per-head figure as update_plan_draft keeps it."""
+    return {**county_inputs(content.inputs), "per_head": per_head_rate(session, rules)}
+
+
 # ------------------------------------------------------------------ plain plans (story=False)
 def _add_plans(
     session: Session,
@@ -307,8 +330,9 @@ def _add_plans(
             continue
         content = contents[county.id]
         new[county.id] = plans[county.id] = Plan(
-            county_id=county.id, year=rules.year, status=PlanState.draft, inputs=content.inputs,
-            targets=content.targets, sections=content.sections, synthetic=True,
+            county_id=county.id, year=rules.year, status=PlanState.draft,
+            inputs=_inputs(session, content, rules), targets=content.targets,
+            sections=content.sections, synthetic=True,
         )  # fmt: skip
     session.add_all(new.values())
     session.flush()

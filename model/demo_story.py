@@ -36,6 +36,7 @@ from model.demo_data import (
     purchase_title,
     rng_for,
 )
+from model.plan_estimate import county_inputs
 from model.plans import (
     PLANS,
     approve_plan,
@@ -234,7 +235,7 @@ def _draft(session: Session, cast: Cast, content: PlanContent, rules: YearRules)
         cast.plan.id,
         sections=content.sections,
         targets=content.targets,
-        inputs=content.inputs,
+        inputs=county_inputs(content.inputs),
         lines=_line_fields(content.lines),
     )
 

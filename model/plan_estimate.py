@@ -1,18 +1,39 @@
-"""A county's estimate and minimum targets from its stored school list and plan inputs."""
+"""A county's estimate and minimum targets from its stored school list and plan inputs.
+
+The per-head amount of 6 數位內容 is the ministry's: the year's override on
+ProgrammeYear when the ministry admin has set one, else the rules file's figure. A
+county's own figure would let it make the estimate match its request.
+"""
+
+from collections.abc import Mapping
+from typing import Any
 
 from sqlmodel import Session, select
 
-from model.tables import County, Plan, School
-from rules import Estimate, SchoolFacts, YearRules, estimate, targets
+from model.seed import ensure_year
+from model.tables import County, Plan, ProgrammeYear, School, User
+from model.workflow import actor_of
+from rules import Estimate, SchoolFacts, YearRules, estimate, load_rules, targets
+from states.errors import Refusal, TransitionRefused
+from states.steps import Step, role_refusals
+from states.values import Role
 
+# What the county chooses for the estimate; per_head is not among them (see above).
 ESTIMATE_INPUTS = (
     "workshops",
     "companion_schools",
     "devices",
     "mdm_fee",
     "periods_per_school",
-    "per_head",
 )
+
+
+def county_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs a county may store; the ministry's per-head amount is left out."""
+    return {k: v for k, v in inputs.items() if k in ESTIMATE_INPUTS}
+
+
+SET_PER_HEAD = Step("set_per_head", "設定數位內容每位師生補助額", frozenset({Role.ministry_admin}))
 
 
 def school_facts(session: Session, county_id: int, year: int) -> list[SchoolFacts]:
@@ -24,6 +45,33 @@ def school_facts(session: Session, county_id: int, year: int) -> list[SchoolFact
     return [SchoolFacts(lvl, area == "偏遠", c, t, s) for lvl, area, c, t, s in rows]
 
 
+def per_head_rate(session: Session, rules: YearRules) -> int:
+    """The ministry's per-head amount for the year: its override, else the rules file's."""
+    row = session.get(ProgrammeYear, rules.year)
+    if row is not None and row.per_head_rate is not None:
+        return row.per_head_rate
+    return rules.budget.digital_content.per_head
+
+
+def set_per_head_rate(session: Session, user: User, year: int, amount: int) -> ProgrammeYear:
+    """The ministry admin sets the year's per-head amount (the CLI and the demo call this)."""
+    refusals = role_refusals(SET_PER_HEAD, actor_of(user))
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        refusals.append(
+            Refusal(
+                "evidence.format", f"每位師生補助額須為不小於 0 的整數（元），收到 {amount!r}。"
+            )
+        )
+    if refusals:
+        raise TransitionRefused(refusals)
+    load_rules(year)  # an unknown year is refused before anything is stored
+    row = ensure_year(session, year)
+    row.per_head_rate = amount
+    session.add(row)
+    session.flush()
+    return row
+
+
 def county_estimate(
     session: Session, county: County, rules: YearRules
 ) -> tuple[Estimate, dict[str, int]]:
@@ -32,5 +80,6 @@ def county_estimate(
     plan = session.exec(
         select(Plan).where(Plan.county_id == county.id, Plan.year == rules.year)
     ).first()
-    inputs = {k: v for k, v in (plan.inputs if plan else {}).items() if k in ESTIMATE_INPUTS}
-    return estimate(facts, rules, **inputs), targets(facts, rules)
+    inputs = county_inputs(plan.inputs if plan else {})
+    rate = per_head_rate(session, rules)
+    return estimate(facts, rules, **inputs, per_head=rate), targets(facts, rules)

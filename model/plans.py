@@ -8,7 +8,8 @@ from sqlalchemy import func
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
-from model.plan_estimate import ESTIMATE_INPUTS, county_estimate, school_facts
+from forms.display import roc_date
+from model.plan_estimate import ESTIMATE_INPUTS, county_estimate, per_head_rate, school_facts
 from model.seed import ensure_year
 from model.tables import BudgetChange, BudgetLine, County, Plan, User
 from model.targets_progress import open_plan_milestones
@@ -52,6 +53,7 @@ def plan_context(session, row: Plan, step, evidence, rules: YearRules, today: da
         estimate=dict(est.items),
         targets=dict(row.targets),
         evidence=evidence,
+        inputs=dict(row.inputs),
     )
 
 
@@ -161,7 +163,11 @@ def _store_lines(session: Session, row: Plan, lines: dict[str, dict[str, Any]]) 
             setattr(line, name, value.strip() if isinstance(value, str) else value)
         session.add(line)
     session.flush()  # the estimate below reads the plan's inputs back from the database
-    est, _ = county_estimate(session, session.get(County, row.county_id), load_rules(row.year))
+    rules = load_rules(row.year)
+    est, _ = county_estimate(session, session.get(County, row.county_id), rules)
+    # Kept beside the county's inputs: the ministry's figure this estimate was made with.
+    # Never read back as an input (model/plan_estimate.py), so the county cannot set it.
+    row.inputs = {**row.inputs, plan_states.MINISTRY_INPUT: per_head_rate(session, rules)}
     for item, line in existing.items():
         line.estimate = est.items.get(item, 0)
 
@@ -239,14 +245,22 @@ def record_change(session, row: BudgetChange, step, evidence, rules: YearRules, 
         for line in session.exec(select(BudgetLine).where(BudgetLine.plan_id == row.plan_id))
     }
     row.previous = {
-        item: {"recurrent": line.recurrent, "capital": line.capital}
+        item: {name: getattr(line, name) for name in row.lines[item]}
         for item, line in lines.items()
         if item in row.lines
     }
+    # The approved change is the explanation of the line's new difference from the estimate.
+    note = f"依{roc_date(decided_on(evidence, today), long=True)}{row.letter_no or ''}核定經費流用/變更：{row.reason}"
     for item, parts in row.lines.items():
         line = lines.get(item) or BudgetLine(plan_id=row.plan_id, item=BudgetItem(item))
-        line.recurrent, line.capital = parts["recurrent"], parts["capital"]
+        for name, value in parts.items():  # the two amounts, and a PI line's staffing
+            setattr(line, name, value)
+        line.explanation = f"{line.explanation}\n{note}".strip()
         session.add(line)
+
+
+def decided_on(evidence, today: date) -> date:
+    return getattr(evidence, "decided_on", None) or today
 
 
 BUDGET_CHANGES = Lifecycle(
@@ -280,11 +294,15 @@ def request_budget_change(
     refusals += run_guards(change_states.REQUEST_GUARDS, ctx)
     if refusals:
         raise TransitionRefused(refusals)
+    fields = (*change_states.PARTS, *change_states.STAFFING)
     stored = {
-        str(item): {p: parts[p] for p in change_states.PARTS} for item, parts in lines.items()
+        str(item): {p: parts[p] for p in fields if p in parts} for item, parts in lines.items()
     }
     row = BudgetChange(
-        plan_id=plan.id, county_id=plan.county_id, year=plan.year, lines=stored,
+        plan_id=plan.id,
+        county_id=plan.county_id,
+        year=plan.year,
+        lines=stored,
         reason=reason.strip(),
     )
     session.add(row)

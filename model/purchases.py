@@ -2,12 +2,12 @@
 
 from datetime import date
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
 
-from model.tables import BudgetLine, Milestone, Plan, Product, Purchase, User
+from model.tables import BudgetLine, Closure, Milestone, Plan, Product, Purchase, User
 from model.workflow import Lifecycle, actor_of, log_creation
-from rules import YearRules
+from rules import WorkCalendar, YearRules
 from states.errors import Refusal, TransitionRefused
 from states.purchase import (
     DISBURSEMENT_MILESTONE,
@@ -84,9 +84,23 @@ def context(session, row: Purchase, step, evidence, rules: YearRules, today: dat
     )
 
 
+def disbursement_deadline(session: Session, row: Purchase, rules: YearRules) -> date:
+    """The date a request is late after: as written, or rolled past holidays and the
+    closures (停班) of the whole country or the purchase's county when the rules say so."""
+    rule = rules.software.disbursement_deadline
+    if not rule.roll_to_working_day:
+        return rule.date
+    closures = session.exec(
+        select(Closure.day).where(
+            or_(col(Closure.county_id).is_(None), Closure.county_id == row.county_id)
+        )
+    ).all()
+    return WorkCalendar.from_rules(rules, closures).deadline(rule.date, roll=True)
+
+
 def record(session, row: Purchase, step, evidence, rules: YearRules, today: date) -> None:
-    # The product query comes before any change to the row: a query autoflushes, and a
-    # row flushed twice would move its version by two in one transition.
+    # The product and closure queries come before any change to the row: a query
+    # autoflushes, and a row flushed twice would move its version by two in one transition.
     if step.event == "verify_product":
         product = session.exec(
             select(Product).where(
@@ -97,8 +111,8 @@ def record(session, row: Purchase, step, evidence, rules: YearRules, today: date
     elif step.event == "contract":
         row.amount, row.award_date = evidence.amount, evidence.awarded_on
     elif step.event == "request_disbursement":
+        late = evidence.requested_on > disbursement_deadline(session, row, rules)
         row.disbursement_requested_on = evidence.requested_on
-        late = evidence.requested_on > rules.software.disbursement_deadline.date
         # Late is allowed but never silent: the log and the sweep both see it.
         row.evidence = {**row.evidence, "late_request": late}
     if evidence is not None:

@@ -2,6 +2,10 @@
 
 The row keeps A, B, C and E in its columns; its evidence keeps the tranches, the
 per-item actual spending and, once settled, the 收支結算表 (A…G).
+
+A and B follow the plan: until the settlement is approved they are read from the plan's
+budget lines as they stand (an approved 經費變更 rewrites them) and copied into the
+columns on every transition; from then on the approved 收支結算表 fixes them.
 """
 
 from datetime import date
@@ -11,7 +15,7 @@ from sqlmodel import Session, select
 from model.tables import BudgetLine, Milestone, Plan, Reimbursement, User
 from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules, load_rules
-from rules.settlement import BP, statement, statement_from_dict
+from rules.settlement import BP, Statement, statement, statement_from_dict
 from states.errors import Refusal, TransitionRefused, UnknownItem
 from states.reimbursement import (
     SETTLEMENT_MILESTONE,
@@ -37,34 +41,58 @@ def approved_lines(session: Session, plan_id: int) -> dict[str, ApprovedLine]:
     return {str(line.item): ApprovedLine(line.recurrent, line.capital) for line in lines}
 
 
-def _stored_to_return(row: Reimbursement) -> int:
+def subsidy_of(plan_amount: int, rules: YearRules) -> int:
+    # Floored: the ministry never subsidises a fraction of a 元 it did not approve.
+    return plan_amount * rules.facts.subsidy_ratio_bp // BP
+
+
+def _settled_figures(row: Reimbursement) -> Statement | None:
     figures = row.evidence.get("statement")
-    return statement_from_dict(figures).to_return if figures else 0
+    return statement_from_dict(figures) if figures else None
+
+
+def plan_figures(
+    session: Session, row: Reimbursement, rules: YearRules, lines=None
+) -> tuple[int, int]:
+    """A and B as they count now: the approved 收支結算表's once settled, else the plan's."""
+    settled = _settled_figures(row)
+    if settled is not None:
+        return settled.A, settled.B
+    lines = approved_lines(session, row.plan_id) if lines is None else lines
+    total = sum(line.total for line in lines.values())
+    return total, subsidy_of(total, rules)
 
 
 def context(session, row: Reimbursement, step, evidence, rules: YearRules, today: date):
+    lines = approved_lines(session, row.plan_id)
+    plan_amount, subsidy = plan_figures(session, row, rules, lines)
+    settled = _settled_figures(row)
+    settled_on = row.evidence.get("settled_on")
     return ReimbursementContext(
         rules=rules,
         today=today,
         state=str(row.status),
         evidence=evidence,
-        plan_amount=row.approved_amount,
-        subsidy=row.subsidy,
+        plan_amount=plan_amount,
+        subsidy=subsidy,
         disbursed=row.disbursed,
-        approved=approved_lines(session, row.plan_id),
+        approved=lines,
         settlement_due=settlement_due(rules),
-        to_return=_stored_to_return(row),
+        to_return=settled.to_return if settled else 0,
+        owed_to_county=settled.owed_to_county if settled else 0,
+        settled_on=date.fromisoformat(settled_on) if settled_on else None,
     )
 
 
 def record(session, row: Reimbursement, step, evidence, rules: YearRules, today: date) -> None:
-    if step.event in ("disburse", "disburse_tranche"):
-        tranche = {**evidence.model_dump(mode="json"), "event": step.event}
-        row.evidence = {**row.evidence, "tranches": [*row.evidence.get("tranches", []), tranche]}
-        row.disbursed += evidence.amount
-        row.letter_no = evidence.letter_no
-    elif step.event in ("submit_settlement", "resubmit_settlement"):
+    # First, while the row is unchanged (the query may autoflush), and so that the
+    # statement below uses the plan as it stands.
+    row.approved_amount, row.subsidy = plan_figures(session, row, rules)
+    if step.event in ("disburse", "disburse_tranche", "disburse_final"):
+        _record_tranche(row, step, evidence)
+    if step.event in ("submit_settlement", "resubmit_settlement"):
         _record_spending(row, evidence)
+        _close_plan_milestone(session, row, step, today)
     elif step.event == "settle":
         figures = statement(row.approved_amount, row.subsidy, row.disbursed, row.spent)
         row.evidence = {
@@ -74,9 +102,31 @@ def record(session, row: Reimbursement, step, evidence, rules: YearRules, today:
             "settlement_letter_no": evidence.letter_no,
         }
         row.letter_no = evidence.letter_no
-        _close_plan_milestone(session, row, today)
+    elif step.event == "disburse_final":
+        _restate(row)
     elif step.event == "return_balance":
         row.evidence = {**row.evidence, "balance_return": evidence.model_dump(mode="json")}
+
+
+def _record_tranche(row: Reimbursement, step, evidence) -> None:
+    tranche = {**evidence.model_dump(mode="json"), "event": step.event}
+    row.evidence = {**row.evidence, "tranches": [*row.evidence.get("tranches", []), tranche]}
+    row.disbursed += evidence.amount
+    row.letter_no = evidence.letter_no
+
+
+def _restate(row: Reimbursement) -> None:
+    """The 收支結算表 after a payment made on it: C grows, what is owed shrinks.
+
+    The figures the ministry approved stay beside it as settled_statement.
+    """
+    settled = _settled_figures(row)
+    figures = statement(settled.A, settled.B, row.disbursed, settled.E)
+    row.evidence = {
+        **row.evidence,
+        "settled_statement": row.evidence.get("settled_statement", row.evidence["statement"]),
+        "statement": figures.as_dict(),
+    }
 
 
 def _record_spending(row: Reimbursement, evidence) -> None:
@@ -86,16 +136,24 @@ def _record_spending(row: Reimbursement, evidence) -> None:
         for item, line in evidence.spending.items()
     }
     row.spent = sum(line["recurrent"] + line["capital"] for line in spending.values())
-    row.evidence = {**row.evidence, "spending": spending, "report_ref": evidence.report_ref}
+    acquisitions = [thing.model_dump(mode="json") for thing in evidence.acquisitions]
+    row.evidence = {
+        **row.evidence,
+        "spending": spending,
+        "report_ref": evidence.report_ref,
+        "acquisitions": acquisitions,
+    }
 
 
-def _close_plan_milestone(session: Session, row: Reimbursement, today: date) -> None:
-    # The deadline belongs to the plan (the demo and create_reimbursement both file it
-    # there), so the service's own closing, which looks at the reimbursement, misses it.
+def _close_plan_milestone(session: Session, row: Reimbursement, step, today: date) -> None:
+    # The county meets the 結報 deadline by submitting; how long the ministry then takes
+    # to review is not the county's lateness. The deadline belongs to the plan (the demo
+    # and create_reimbursement both file it there), so the service's own closing, which
+    # looks at the reimbursement, misses it. A resubmission leaves an earlier date be.
     for milestone in _plan_milestones(session, row.plan_id):
         if milestone.done_on is None:
             milestone.done_on = today
-            milestone.evidence = {**milestone.evidence, "closed_by": "settle"}
+            milestone.evidence = {**milestone.evidence, "closed_by": step.event}
 
 
 def _plan_milestones(session: Session, plan_id: int) -> list[Milestone]:
@@ -192,8 +250,7 @@ def create_reimbursement(session: Session, user: User, plan_id: int) -> Reimburs
         year=plan.year,
         plan_id=plan.id,
         approved_amount=total,
-        # Floored: the ministry never subsidises a fraction of a 元 it did not approve.
-        subsidy=total * rules.facts.subsidy_ratio_bp // BP,
+        subsidy=subsidy_of(total, rules),
     )
     session.add(row)
     session.flush()

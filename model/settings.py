@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, computed_field
+from pydantic import SecretStr, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -15,6 +16,7 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     # Empty means the embedded SQLite file under data_dir.
     database_url: str = ""
+    # All schedules and "today" run in this zone (model/clock.py); SPEC.md: Asia/Taipei.
     timezone: str = "Asia/Taipei"
     base_url: str = "http://127.0.0.1:8000"
 
@@ -34,6 +36,17 @@ class Settings(BaseSettings):
     oidc_client_id: str = ""
     oidc_client_secret: SecretStr = SecretStr("")
     oidc_label: str = "教育體系單一簽入"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"JINGJIN_TIMEZONE「{value}」不是有效的時區名稱（例如 Asia/Taipei）"
+            ) from None
+        return value
 
     @computed_field  # type: ignore[prop-decorator]
     @property

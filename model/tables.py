@@ -55,6 +55,9 @@ class ProgrammeYear(SQLModel, table=True):
     rules_toml: str = Field(sa_column=Column(Text, nullable=False))
     rules_sha256: str = Field(max_length=64)
     loaded_at: datetime = Field(default_factory=now)
+    # 6 數位內容: the ministry's per-head amount for the year when the rules file has none
+    # (the 113 plan publishes none); set by the ministry admin, never by a county.
+    per_head_rate: int | None = Field(default=None)
 
 
 class School(SQLModel, table=True):

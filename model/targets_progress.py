@@ -14,7 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import case, extract, func
 from sqlmodel import Session, col, select
 
-from model.activities import Activity
+from model.activities import Activity, companion_schools_reached
 from model.milestone_kinds import MilestoneKind
 from model.tables import Milestone, Plan, School, User
 from rules import SchoolFacts, YearRules, load_rules, targets
@@ -231,6 +231,12 @@ def _companion(session: Session, activity: Activity, rules: YearRules) -> list[M
         )
     ).one()
     if accompanied < rules.targets.companion.office_accompaniment_per_semester_min:
+        return []
+    # 一學期 3~5 日: a visit counts once its school had the semester's minimum days.
+    reached = companion_schools_reached(
+        session, activity.county_id, activity.year, term.code, rules
+    )
+    if reached == 0:
         return []
     query = _within(_open(activity, activity.kind), term.start, term.end)
     return list(session.exec(query))

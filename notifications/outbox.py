@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from email.utils import make_msgid
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from model.clock import now
 from model.tables import Notification
@@ -29,9 +29,11 @@ class Outgoing:
     reason: str  # the sentence saying why this person gets it
 
 
-def _insert(session: Session):
+def dialect_insert(session: Session, table: type[SQLModel]):
+    """INSERT for the session's database, so callers can add ON CONFLICT DO NOTHING:
+    the generic insert() has no conflict clause, and both dialects spell it the same."""
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notification)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def enqueue(session: Session, mails: Sequence[Outgoing], *, domain: str) -> list[Outgoing]:
@@ -46,7 +48,7 @@ def enqueue(session: Session, mails: Sequence[Outgoing], *, domain: str) -> list
     # multi-row VALUES clause was compiled anew for every chunk, which cost more than
     # rendering the mails.
     stmt = (
-        _insert(session)
+        dialect_insert(session, Notification)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Notification.dedupe_key)
     )

@@ -45,10 +45,39 @@ class ItemView:
     amount: int | None = None
 
 
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+
+@dataclass(frozen=True)
+class ReminderLine:
+    """One item of a reminder: `left` working days after today up to the due date."""
+
+    item: ItemView
+    left: int
+    due_on_working_day: bool = True
+
+    @property
+    def due_text(self) -> str:
+        """113/11/30, with the weekday when nobody works that day: 113/11/30（星期六）."""
+        shown = roc_date(self.item.due_on)
+        if self.due_on_working_day:
+            return shown
+        weekday = WEEKDAYS[self.item.due_on.weekday()]
+        if self.item.due_on.weekday() < 5:  # a holiday or closure on a weekday
+            weekday += "，放假"
+        return f"{shown}（{weekday}）"
+
+    @property
+    def left_text(self) -> str:
+        # 0 happens only for a due date on a non-working day right after today.
+        return f"剩 {self.left} 個工作天" if self.left > 0 else "今天是期限前最後一個工作天"
+
+
 @dataclass(frozen=True)
 class EscalationLine:
     item: ItemView
     overdue: int
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +128,13 @@ def render(name: str, reader: Reader, sender: str = SENDER, **context) -> Render
 
 
 def render_reminder(reader: Reader, item: ItemView, offset: int, sender: str = SENDER) -> Rendered:
-    return render("reminder", reader, sender, item=item, offset=offset)
+    """One item due in `offset` working days (a due date on a working day)."""
+    return render_reminders(reader, [ReminderLine(item, offset)], sender)
+
+
+def render_reminders(reader: Reader, lines: list[ReminderLine], sender: str = SENDER) -> Rendered:
+    """One mail for all of a reader's reminders of the day."""
+    return render("reminder", reader, sender, lines=lines, places=_places(lines))
 
 
 def render_escalation(
@@ -112,10 +147,24 @@ def render_escalation(
     owner: str,
     sender: str = SENDER,
 ) -> Rendered:
+    lines = [EscalationLine(item, overdue, owner)]
+    return render_escalations(reader, lines, step=step, target=target, sender=sender)
+
+
+def render_escalations(
+    reader: Reader, lines: list[EscalationLine], *, step: int, target: str, sender: str = SENDER
+) -> Rendered:
+    """One mail for all the items reaching escalation step `step` for one reader today."""
     return render(
-        "escalation", reader, sender, item=item, step=step, overdue=overdue, owner=owner,
-        step_text=STEP_TEXT[target],
+        "escalation", reader, sender, lines=lines, step=step, step_text=STEP_TEXT[target],
+        places=_places(lines),
     )  # fmt: skip
+
+
+def _places(lines: list[ReminderLine] | list[EscalationLine]) -> str:
+    """新竹縣, or 新竹縣等 when the items are in several counties."""
+    counties = list(dict.fromkeys(line.item.county for line in lines))
+    return counties[0] + ("等" if len(counties) > 1 else "") if counties else ""
 
 
 def render_finding(

@@ -133,10 +133,15 @@ def office_operations(n: int, rules: YearRules) -> int:
     return min(ops.cap, ops.base + ops.per_extra_school * extra)
 
 
-def school_companion(companion_schools: int, rules: YearRules) -> int:
-    """4b 入校入班陪伴 (二)5.(4)B; outside 4a's cap."""
+def school_companion(companion_schools: int, rules: YearRules, *, office: int = 0) -> int:
+    """4b 入校入班陪伴 (二)5.(4)B: per school, outside 4a's cap unless the year's rules say
+    within_office_cap; then 4a (`office`, already capped) and 4b together stay under it."""
     count = _require_count("companion_schools", companion_schools)
-    return rules.budget.school_companion.per_school * count
+    office = _require_count("office", office)
+    amount = rules.budget.school_companion.per_school * count
+    if not rules.budget.school_companion.within_office_cap:
+        return amount
+    return min(amount, max(0, rules.budget.office_operations.cap - office))
 
 
 def mdm_licences(devices: int, mdm_fee: int) -> int:
@@ -226,14 +231,15 @@ def estimate(
         raise InputError("schools", "每一筆須為 SchoolFacts")
     n = len(schools)
     rate = rules.budget.digital_content.per_head if per_head is None else per_head
+    office = office_operations(n, rules)
     items = {
         "admin_staff": admin_staff(n, rules),
         "counseling_staff": counseling_staff(n, rules),
         "it_staff": it_staff(n, rules),
         "substitute_teaching": substitute_teaching(schools, periods_per_school, rules),
         "teacher_training": teacher_training(workshops, rules),
-        "office_operations": office_operations(n, rules),
-        "school_companion": school_companion(companion_schools, rules),
+        "office_operations": office,
+        "school_companion": school_companion(companion_schools, rules, office=office),
         "mdm_licences": mdm_licences(devices, mdm_fee),
         "digital_content": digital_content(schools, rate),
     }

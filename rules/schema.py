@@ -6,6 +6,7 @@ A new year needs only a new `rules/<year>.toml`; nothing here names a year.
 from __future__ import annotations
 
 import tomllib
+from calendar import monthrange
 from datetime import date
 from functools import cache
 from itertools import pairwise
@@ -80,9 +81,6 @@ class Period(_Frozen):
 
 class Facts(_Frozen):
     roc_year_offset: Positive
-    timezone: StrictStr
-    accounting_year_start_month: Annotated[Positive, Field(le=12)]
-    accounting_year_start_day: Annotated[Positive, Field(le=31)]
     school_year_start_month: Annotated[Positive, Field(le=12)]
     school_year_start_day: Annotated[Positive, Field(le=31)]
     subsidy_ratio_bp: BasisPoints
@@ -176,7 +174,7 @@ class Mdm(_Frozen):
 class DigitalContent(_Frozen):
     per_head: Money
     may_flow_to_other_items: StrictBool
-    may_buy_hardware: StrictBool
+    may_buy_hardware: StrictBool  # the one setting for 陸、二、(二)5.(2); purchase.no_hardware
 
 
 class Administration(_Frozen):
@@ -218,7 +216,6 @@ class Sampling(_Frozen):
     levels: tuple[SchoolLevel, ...] = Field(min_length=1)
     schools_bp: BasisPoints
     classes_per_school_min: Positive
-    senior_high_questionnaire_all: StrictBool
     senior_high_numerator: Count
     senior_high_denominator: Positive
 
@@ -242,7 +239,6 @@ class LearningSupport(_Frozen):
 class Targets(_Frozen):
     remote_one_device_bp: BasisPoints
     non_remote_class_set_bp: BasisPoints
-    classes_per_class_set: Positive
     moe_team_meetings_min: Count
     working_meetings_per_month_min: Count
     months_per_year: Annotated[Positive, Field(le=12)]
@@ -275,7 +271,6 @@ class Software(_Frozen):
     approved_list_name: Annotated[StrictStr, Field(min_length=1)]
     data_clause_products: tuple[StrictStr, ...]
     data_clause_text: Annotated[StrictStr, Field(min_length=1)]
-    hardware_allowed: StrictBool
     meeting: Meeting
     disbursement_deadline: DatedRule
 
@@ -298,6 +293,7 @@ class TrancheBand(_Frozen):
 
 
 class Disbursement(_Frozen):
+    # One set of bands per year: the loader refuses bands that start after the plan does.
     effective_from: Day
     bands: tuple[TrancheBand, ...] = Field(min_length=1)
 
@@ -347,6 +343,10 @@ class Procurement(_Frozen):
 
     def band_for(self, amount: int) -> ProcurementBand:
         return next(b for b in reversed(self.bands) if amount >= b.min_amount)
+
+    def in_force(self, day: date) -> bool:
+        """The bands judge awards made on or after effective_from, never earlier ones."""
+        return day >= self.effective_from
 
     def method_allowed(self, amount: int, method: str) -> bool:
         band = self.band_for(amount)
@@ -478,20 +478,72 @@ def load_rules_file(path: Path | str) -> YearRules:
     return rules
 
 
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole months; a month's last day stays a last day (2025-01-31 + 2 = 03-31),
+    any other day keeps its number, shortened to the month's end when the month is short."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = monthrange(year, month + 1)[1]
+    at_end = day.day == monthrange(day.year, day.month)[1]
+    return date(year, month + 1, last if at_end else min(day.day, last))
+
+
 def _cross_check(rules: YearRules, label: str) -> None:
     """Facts that span sections: deadlines must sit where the calendar can judge them."""
+    _check_settlement_months(rules, label)
+    _check_bands_in_force(rules, label)
     period, cal = rules.period, rules.calendar
     checks = (
-        ("software.disbursement_deadline.date", rules.software.disbursement_deadline.date,
-         period.start, period.end, "須在計畫期程內"),
-        ("settlement.date", rules.settlement.date, period.end, date(cal.last_year, 12, 31),
-         "須在計畫結束之後且在工作日曆涵蓋的年份內"),
-        ("calendar.first_year", date(cal.first_year, 12, 31), period.start, date.max,
-         "工作日曆須涵蓋計畫開始的年份"),
+        (
+            "software.disbursement_deadline.date",
+            rules.software.disbursement_deadline.date,
+            period.start,
+            period.end,
+            "須在計畫期程內",
+        ),
+        (
+            "settlement.date",
+            rules.settlement.date,
+            period.end,
+            date(cal.last_year, 12, 31),
+            "須在計畫結束之後且在工作日曆涵蓋的年份內",
+        ),
+        (
+            "calendar.first_year",
+            date(cal.first_year, 12, 31),
+            period.start,
+            date.max,
+            "工作日曆須涵蓋計畫開始的年份",
+        ),
     )
     for key, day, low, high, problem in checks:
         if not low <= day <= high:
             raise RulesFileError(key, f"{problem} (目前是 {day})", label)
+
+
+def _check_settlement_months(rules: YearRules, label: str) -> None:
+    # The date and the months are one fact written twice; they must not disagree.
+    months = rules.settlement.months_after_plan_end
+    expected = add_months(rules.period.end, months)
+    if rules.settlement.date != expected:
+        raise RulesFileError(
+            "settlement.date",
+            f"須為計畫結束日 {rules.period.end} 後 {months} 個月，即 {expected} "
+            f"(目前是 {rules.settlement.date})",
+            label,
+        )
+
+
+def _check_bands_in_force(rules: YearRules, label: str) -> None:
+    # Tranche bands are looked up by plan amount alone, so they must govern the whole plan.
+    start = rules.disbursement.effective_from
+    if start > rules.period.start:
+        raise RulesFileError(
+            "disbursement.effective_from",
+            f"撥款級距須在計畫開始日 {rules.period.start} 前已施行 (目前是 {start})；"
+            "同一年度不能前後適用兩套級距",
+            label,
+        )
 
 
 def _directory(directory: Path | str | None) -> Path:

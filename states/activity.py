@@ -171,6 +171,8 @@ class ActivityContext:
     rules: YearRules
     today: date
     school_in_county: bool  # the code is one of the county's schools in the year's list
+    # 入校入班 days already recorded for the draft's school in the draft's semester.
+    companion_days_before: int = 0
 
 
 def is_count(value: object) -> bool:
@@ -254,6 +256,28 @@ def _minimums(ctx: ActivityContext) -> list[str]:
     return []
 
 
+@rule("activity.companion_days")
+def companion_days(ctx: ActivityContext) -> str | None:
+    """伍、三、(三)1.(4)A「一學期 3~5 日」: a school's semester may not exceed the maximum."""
+    days = ctx.draft.counts.get("days")
+    if ctx.draft.kind != ActivityKind.companion_visit or not is_count(days):
+        return None
+    most = ctx.rules.targets.companion.days_per_semester_max
+    total = ctx.companion_days_before + days
+    if total <= most:
+        return None
+    term = semester_of(ctx.draft.held_on, ctx.rules)
+    return (
+        f"學校 {ctx.draft.school_code} {term.label}已登錄入校入班 {ctx.companion_days_before} 日，"
+        f"加上本次 {days} 日共 {total} 日，超過每學期至多 {most} 日。"
+    )
+
+
+def reached_companion_days(days: int, rules: YearRules) -> bool:
+    """A school counts toward a semester's companionship once it has the minimum days."""
+    return days >= rules.targets.companion.days_per_semester_min
+
+
 @rule("activity.flags")
 def flags_valid(ctx: ActivityContext) -> str | None:
     spec = ctx.draft.spec
@@ -310,6 +334,7 @@ GUARDS = (
     school_required,
     school_in_county,
     counts_valid,
+    companion_days,
     flags_valid,
     semester_matches,
     evidence_given,

@@ -14,15 +14,26 @@ from statemachine import State, StateMachine
 
 from forms.display import amount as money
 from forms.labels import ITEM_LABELS
-from rules import YearRules
+from rules import BUSINESS_KEYS, YearRules, administration_fee
 from states.evidence import Evidence
-from states.plan import APPROVED_STATES, LineFacts, label
+from states.plan import (
+    APPROVED_STATES,
+    PART_TIME_ITEMS,
+    LineFacts,
+    amount_problem,
+    label,
+    rate_problem,
+)
 from states.steps import MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetChangeState as S
 from states.values import BudgetItem
 
 PARTS = ("recurrent", "capital")
+# A part-time (co-)PI line is paid by person-months × monthly rate, so its change may
+# restate those two as well; no other line carries them.
+STAFFING = ("person_months", "monthly_rate")
 PART_NAMES = {"recurrent": "經常門", "capital": "資本門"}
+FIELD_NAMES = {**PART_NAMES, "person_months": "人月數", "monthly_rate": "每月支給"}
 
 
 class BudgetChangeMachine(StateMachine):
@@ -64,6 +75,21 @@ class BudgetChangeContext:
             out[item] = (parts["recurrent"], parts["capital"])
         return out
 
+    def staffing(self, item: str) -> tuple[int, int]:
+        """(person-months, monthly rate) of a line once the change applies."""
+        line = next((x for x in self.current if x.item == item), None)
+        now = (line.person_months, line.monthly_rate) if line else (0, 0)
+        proposed = self.proposed.get(item, {}) if isinstance(self.proposed, Mapping) else {}
+        return proposed.get("person_months", now[0]), proposed.get("monthly_rate", now[1])
+
+    def changes_staffing(self) -> bool:
+        before = {line.item: (line.person_months, line.monthly_rate) for line in self.current}
+        return any(
+            self.staffing(item) != before.get(item, (0, 0))
+            for item in self.proposed
+            if item in PART_TIME_ITEMS
+        )
+
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
@@ -76,15 +102,23 @@ def amount_problems(proposed: Any) -> list[str]:
     for item, parts in proposed.items():
         if item not in ITEM_LABELS:
             out.append(f"沒有「{item}」這個經費項目")
-        elif not isinstance(parts, Mapping) or set(parts) != set(PARTS):
-            out.append(f"{label(item)}須填寫經常門與資本門兩個金額")
+        elif not isinstance(parts, Mapping) or not set(PARTS) <= set(parts) <= _fields(item):
+            out.append(f"{label(item)}須填寫經常門與資本門兩個金額" + _staffing_note(item))
         else:
             out += [
-                f"{label(item)}的{PART_NAMES[p]}須為不小於 0 的整數（元），收到 {parts[p]!r}"
-                for p in PARTS
+                f"{label(item)}的{FIELD_NAMES[p]}須為不小於 0 的整數，收到 {parts[p]!r}"
+                for p in parts
                 if not _whole(parts[p])
             ]
     return out
+
+
+def _fields(item: str) -> set[str]:
+    return set(PARTS) | (set(STAFFING) if item in PART_TIME_ITEMS else set())
+
+
+def _staffing_note(item: str) -> str:
+    return "（可另填人月數與每月支給）" if item in PART_TIME_ITEMS else ""
 
 
 @rule("budget_change.plan_approved")
@@ -106,7 +140,7 @@ def amounts(ctx: BudgetChangeContext) -> str | None:
     problems = amount_problems(ctx.proposed)
     if problems:
         return "變更金額有誤：" + "；".join(problems) + "。"
-    if ctx.after() == ctx.before():
+    if ctx.after() == ctx.before() and not ctx.changes_staffing():
         return "變更後金額與目前核定金額相同，沒有需要核定的變動。"
     return None
 
@@ -115,18 +149,74 @@ def _totals(amounts: Mapping[str, tuple[int, int]]) -> tuple[int, int]:
     return sum(r for r, _ in amounts.values()), sum(c for _, c in amounts.values())
 
 
+def _flow(label_: str, before: tuple[int, int], after: tuple[int, int]) -> str | None:
+    """One side growing while the other shrinks; a plain cut or raise is not a flow."""
+    (rec_0, cap_0), (rec_1, cap_1) = before, after
+    if (rec_1 - rec_0) * (cap_1 - cap_0) >= 0:
+        return None
+    return (
+        f"{label_}經常門 {money(rec_0)} → {money(rec_1)} 元、"
+        f"資本門 {money(cap_0)} → {money(cap_1)} 元"
+    )
+
+
 @rule("budget_change.no_recurrent_capital_flow")
 def no_recurrent_capital_flow(ctx: BudgetChangeContext) -> str | None:
     after = ctx.after()
     if after is None:
         return None  # budget_change.amounts says what is malformed
-    (rec_0, cap_0), (rec_1, cap_1) = _totals(ctx.before()), _totals(after)
-    # A flow is one side growing while the other shrinks; a plain cut or raise is not.
-    if (rec_1 - rec_0) * (cap_1 - cap_0) >= 0:
+    before = ctx.before()
+    # Line by line too: another line's raise must not hide a flow inside one line.
+    flows = [
+        flow
+        for item in after
+        if (flow := _flow(label(item), before.get(item, (0, 0)), after[item]))
+    ]
+    if not flows and (total := _flow("合計", _totals(before), _totals(after))):
+        flows.append(total)
+    if not flows:
+        return None
+    return "計畫核定後，經常門與資本門不得互相流用：本次變更使" + "；".join(flows) + "。"
+
+
+@rule("budget_change.pi_amount")
+def pi_amount(ctx: BudgetChangeContext) -> str | None:
+    after = ctx.after()
+    if after is None:
+        return None
+    wrong = []
+    for item in PART_TIME_ITEMS:
+        if item not in ctx.proposed:
+            continue  # an untouched line stays as the ministry approved it
+        months, rate = ctx.staffing(item)
+        wrong += [
+            problem
+            for problem in (
+                rate_problem(item, months, rate, ctx.rules),
+                amount_problem(item, sum(after[item]), months, rate),
+            )
+            if problem
+        ]
+    if not wrong:
         return None
     return (
-        "計畫核定後，經常門與資本門不得互相流用：本次變更使經常門合計 "
-        f"{money(rec_0)} → {money(rec_1)} 元、資本門合計 {money(cap_0)} → {money(cap_1)} 元。"
+        "兼任主持人費須等於人月數乘以每月支給，且每月支給在規定範圍內：" + "；".join(wrong) + "。"
+    )
+
+
+@rule("budget_change.administration_cap")
+def administration_cap(ctx: BudgetChangeContext) -> str | None:
+    after = ctx.after()
+    if after is None:
+        return None
+    business = sum(after.get(key, (0, 0))[0] for key in BUSINESS_KEYS)
+    admin = sum(after.get(BudgetItem.administration, (0, 0)))
+    cap = administration_fee(business, ctx.rules)
+    if admin <= cap:
+        return None
+    return (
+        f"變更後{label(BudgetItem.administration)} {money(admin)} 元，超過上限 {money(cap)} 元"
+        f"（依變更後經常門業務費 {money(business)} 元計算），請一併調降行政管理費。"
     )
 
 
@@ -154,15 +244,16 @@ def letter_no(ctx: BudgetChangeContext) -> str | None:
     return "核定或駁回經費變更須填寫教育部函的文號。"
 
 
-REQUEST_GUARDS = (
-    plan_approved,
-    one_pending,
+CHANGE_GUARDS = (
     amounts,
     no_recurrent_capital_flow,
     digital_content_locked,
+    pi_amount,
+    administration_cap,
 )
+REQUEST_GUARDS = (plan_approved, one_pending, *CHANGE_GUARDS)
 # Re-checked on approval: the plan may have moved on since the request.
-APPROVE_GUARDS = (plan_approved, amounts, no_recurrent_capital_flow, digital_content_locked)
+APPROVE_GUARDS = (plan_approved, *CHANGE_GUARDS)
 
 STEPS: dict[str, Step] = {
     s.event: s

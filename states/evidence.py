@@ -6,7 +6,7 @@ These models are shared by the command line, the web pages and the guards.
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 Money = Annotated[StrictInt, Field(ge=0)]
 Text = Annotated[str, Field(min_length=1)]
@@ -45,6 +45,9 @@ class MeetingRecord(Evidence):
     held_on: date
     minutes: Text
     attendees: list[Attendee] = Field(min_length=1)
+    # Was the meeting open to the public (公開會議)? Said by the clerk; the guard
+    # purchase.meeting_public refuses a closed one when the year's rules ask for public.
+    public: StrictBool = True
 
 
 class ProductChoice(Evidence):

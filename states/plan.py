@@ -5,7 +5,7 @@
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -84,6 +84,7 @@ class PlanContext:
     estimate: Mapping[str, int]  # 教育部預估補助數 per item for these schools
     targets: Mapping[str, Any]
     evidence: Any = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)  # the plan's 估算參數
 
     def line(self, item: str) -> LineFacts | None:
         return next((line for line in self.lines if line.item == item), None)
@@ -150,25 +151,80 @@ def targets_minimum(ctx: PlanContext) -> str | None:
     return "下列量化指標低於最低要求：" + "、".join(short) + "。"
 
 
+PART_TIME_ITEMS = (BudgetItem.principal_investigator, BudgetItem.co_investigator)
+
+
+def part_time_limits(item: str, rules: YearRules):
+    if item == BudgetItem.principal_investigator:
+        return rules.budget.part_time_pi
+    return rules.budget.part_time_co_pi
+
+
+def rate_problem(item: str, person_months: int, monthly_rate: int, rules: YearRules) -> str | None:
+    """陸、二、(一)1.(5)E/F: the monthly rate of a part-time (co-)PI lies in the range."""
+    limits = part_time_limits(item, rules)
+    if person_months <= 0 or limits.min_monthly <= monthly_rate <= limits.max_monthly:
+        return None
+    return (
+        f"{label(item)}每月 {money(monthly_rate)} 元不在 "
+        f"{money(limits.min_monthly)}–{money(limits.max_monthly)} 元之間"
+    )
+
+
+def amount_problem(item: str, requested: int, person_months: int, monthly_rate: int) -> str | None:
+    """The line pays person-months at the monthly rate, nothing more or less."""
+    due = person_months * monthly_rate
+    if requested == due:
+        return None
+    return (
+        f"{label(item)}申請 {money(requested)} 元，但 {person_months} 人月 × 每月 "
+        f"{money(monthly_rate)} 元應為 {money(due)} 元"
+    )
+
+
 @rule("plan.pi_rate_range")
 def pi_rate_range(ctx: PlanContext) -> str | None:
-    ranges = {
-        BudgetItem.principal_investigator: ctx.rules.budget.part_time_pi,
-        BudgetItem.co_investigator: ctx.rules.budget.part_time_co_pi,
-    }
-    wrong = []
-    for item, limits in ranges.items():
-        line = ctx.line(item)
-        if line is None or line.person_months <= 0:
-            continue
-        if not limits.min_monthly <= line.monthly_rate <= limits.max_monthly:
-            wrong.append(
-                f"{label(item)}每月 {money(line.monthly_rate)} 元不在 "
-                f"{money(limits.min_monthly)}–{money(limits.max_monthly)} 元之間"
-            )
+    wrong = [
+        problem
+        for item in PART_TIME_ITEMS
+        if (line := ctx.line(item)) is not None
+        and (problem := rate_problem(item, line.person_months, line.monthly_rate, ctx.rules))
+    ]
     if not wrong:
         return None
     return "兼任主持人費超出規定範圍：" + "；".join(wrong) + "。"
+
+
+@rule("plan.pi_amount")
+def pi_amount(ctx: PlanContext) -> str | None:
+    wrong = [
+        problem
+        for item in PART_TIME_ITEMS
+        if (line := ctx.line(item)) is not None
+        and (problem := amount_problem(item, line.requested, line.person_months, line.monthly_rate))
+    ]
+    if not wrong:
+        return None
+    return "兼任主持人費須等於人月數乘以每月支給：" + "；".join(wrong) + "。"
+
+
+@rule("plan.substitute_every_school")
+def substitute_every_school(ctx: PlanContext) -> str | None:
+    line = ctx.line(BudgetItem.substitute_teaching)
+    if not ctx.rules.budget.substitute_teaching.every_school or line is None or not ctx.schools:
+        return None  # plan.budget_lines_present / plan.schools_listed say what is missing
+    periods = ctx.inputs.get("periods_per_school", 0)
+    missing = []
+    if line.requested <= 0:
+        missing.append("申請金額為 0 元")
+    if not isinstance(periods, int) or periods <= 0:
+        missing.append("每校代課節數為 0")
+    if not missing:
+        return None
+    return (
+        f"{label(BudgetItem.substitute_teaching)}依陸、二、(一)2.(1)「須補助至每一學校」，"
+        "每一學校都須編列代理代課節數；目前" + "、".join(missing) + "。"
+    )
 
 
 @rule("plan.administration_cap")
@@ -200,6 +256,8 @@ SUBMIT_GUARDS = (
     differences_explained,
     targets_minimum,
     pi_rate_range,
+    pi_amount,
+    substitute_every_school,
     administration_cap,
 )
 
@@ -250,13 +308,27 @@ def draft_problems(
     input_keys: tuple[str, ...],
 ) -> list[Refusal]:
     """What is wrong with a draft edit before anything is stored."""
+    inputs = dict(inputs or {})
+    refusals = []
+    if MINISTRY_INPUT in inputs:
+        del inputs[MINISTRY_INPUT]
+        refusals.append(Refusal("plan.per_head_ministry", PER_HEAD_MINISTRY))
     problems = [
         *_section_problems(sections or {}),
         *_number_problems(targets or {}, TARGET_LABELS, "量化指標"),
-        *_number_problems(inputs or {}, {k: k for k in input_keys}, "估算參數"),
+        *_number_problems(inputs, {k: k for k in input_keys}, "估算參數"),
         *_line_problems(lines or {}),
     ]
-    return [Refusal("evidence.format", p) for p in problems]
+    return refusals + [Refusal("evidence.format", p) for p in problems]
+
+
+# 陸、二、(二)5.(2) estimates 6 數位內容 from 師生數 at the ministry's per-head amount: a
+# county that chose the amount would choose its own estimate and skip 差異說明.
+MINISTRY_INPUT = "per_head"
+PER_HEAD_MINISTRY = (
+    f"{label(BudgetItem.digital_content)}的每位師生補助額由教育部設定，縣市不能自行填寫；"
+    "預估數依教育部設定的金額計算，申請數不同時請填寫差異說明。"
+)
 
 
 def _section_problems(sections: Mapping[str, Any]) -> list[str]:

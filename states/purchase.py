@@ -73,6 +73,10 @@ class PurchaseContext:
     contract_amount: int  # this purchase's contract amount, once contracted
 
 
+# The date each step's evidence carries, and what to call it in a refusal.
+DATE_FIELDS = {"held_on": "會議日期", "awarded_on": "決標日期", "requested_on": "請撥日期"}
+
+
 def _in_period(day: date, rules: YearRules, what: str) -> str | None:
     start, end = rules.period.start, rules.period.end
     if start <= day <= end:
@@ -83,6 +87,25 @@ def _in_period(day: date, rules: YearRules, what: str) -> str | None:
 @rule("purchase.date_in_period")
 def meeting_in_period(ctx: PurchaseContext) -> str | None:
     return _in_period(ctx.evidence.held_on, ctx.rules, "會議日期")
+
+
+@rule("purchase.date_not_future")
+def date_not_future(ctx: PurchaseContext) -> str | None:
+    for name, what in DATE_FIELDS.items():
+        day = getattr(ctx.evidence, name, None)
+        if day is not None and day > ctx.today:
+            return (
+                f"{what} {roc_date(day)} 晚於今天（{roc_date(ctx.today)}）；"
+                "尚未發生的事不能登錄，請確認日期是否打錯。"
+            )
+    return None
+
+
+@rule("purchase.meeting_public")
+def meeting_public(ctx: PurchaseContext) -> str | None:
+    if not ctx.rules.software.meeting.public or ctx.evidence.public:
+        return None
+    return "購置數位內容及教學軟體須經「公開會議」決議；本次會議未公開，不能作為採購依據。"
 
 
 @rule("purchase.meeting_representative")
@@ -108,7 +131,7 @@ def product_listed(ctx: PurchaseContext) -> str | None:
 
 @rule("purchase.no_hardware")
 def no_hardware(ctx: PurchaseContext) -> str | None:
-    if ctx.rules.software.hardware_allowed or ctx.evidence.hardware_amount == 0:
+    if ctx.rules.budget.digital_content.may_buy_hardware or ctx.evidence.hardware_amount == 0:
         return None
     return (
         f"數位內容及教學軟體經費不得用於硬體或教具（本案含 {money(ctx.evidence.hardware_amount)} 元），"
@@ -129,11 +152,24 @@ def data_clause(ctx: PurchaseContext) -> str | None:
     )
 
 
+@rule("purchase.procurement_rules_date")
+def procurement_rules_date(ctx: PurchaseContext) -> str | None:
+    procurement = ctx.rules.procurement
+    if procurement.in_force(ctx.evidence.awarded_on):
+        return None
+    return (
+        f"決標日期 {roc_date(ctx.evidence.awarded_on)} 早於本年度採購金額級距的施行日 "
+        f"{roc_date(procurement.effective_from)}；該日前決標的案件適用舊規定，"
+        "系統無法判斷採購方式是否合規，請確認決標日期。"
+    )
+
+
 @rule("purchase.procurement_method")
 def procurement_method(ctx: PurchaseContext) -> str | None:
     ev = ctx.evidence
     procurement = ctx.rules.procurement
-    if procurement.method_allowed(ev.amount, ev.method):
+    # Bands not yet in force cannot judge the method: procurement_rules_date says why.
+    if not procurement.in_force(ev.awarded_on) or procurement.method_allowed(ev.amount, ev.method):
         return None
     band = procurement.band_for(ev.amount)
     allowed = "、".join(PROCUREMENT_METHODS[m] for m in band.methods)
@@ -193,7 +229,7 @@ STEPS: dict[str, Step] = {
             "登錄公開會議決議",
             COUNTY_ROLES,
             MeetingRecord,
-            (meeting_in_period, meeting_representative),
+            (date_not_future, meeting_in_period, meeting_public, meeting_representative),
             opens=(DISBURSEMENT_MILESTONE,),
         ),
         Step(
@@ -210,6 +246,8 @@ STEPS: dict[str, Step] = {
             COUNTY_ROLES,
             ProcurementRecord,
             (
+                date_not_future,
+                procurement_rules_date,
                 procurement_method,
                 justification,
                 award_in_period,
@@ -222,7 +260,7 @@ STEPS: dict[str, Step] = {
             "申請經費請撥",
             COUNTY_ROLES,
             DisbursementRequest,
-            (request_in_period, request_within_contract),
+            (date_not_future, request_in_period, request_within_contract),
             closes=(DISBURSEMENT_MILESTONE,),
         ),
         Step("record_usage", "登錄使用效益並結案", COUNTY_ROLES, UsageRecord),

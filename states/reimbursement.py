@@ -6,16 +6,16 @@
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
-from pydantic import Field, StrictFloat, StrictInt
+from pydantic import Field, StrictBool, StrictFloat, StrictInt
 from statemachine import State, StateMachine
 
 from forms.display import amount as money
 from forms.display import roc_date
 from forms.labels import ITEM_LABELS
 from rules import YearRules
-from rules.settlement import tranche_limit
+from rules.settlement import is_capital, tranche_limit
 from states.evidence import Evidence, Text
 from states.steps import MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetItem
@@ -48,6 +48,8 @@ class ReimbursementMachine(StateMachine):
     return_settlement = under_review.to(returned)
     resubmit_settlement = returned.to(resubmitted)
     settle = under_review.to(settled)
+    # The share held back on a large plan is paid after the final accounts.
+    disburse_final = settled.to.itself()
     return_balance = settled.to(balance_returned)
     close = settled.to(closed) | balance_returned.to(closed)
 
@@ -66,11 +68,24 @@ class SpendingLine(Evidence):
     capital: Amount = 0  # 資本門
 
 
+class Acquisition(Evidence):
+    """A thing bought with the money, and whether the county booked it as 資本門 or 經常門."""
+
+    description: Text
+    booked_as: Literal["recurrent", "capital"]
+    life_years: Annotated[StrictInt, Field(ge=0)]  # 使用年限
+    unit_cost: Amount
+    amount: Amount
+    software: StrictBool = False
+
+
 class SettlementReport(Evidence):
     """結報: each budget item's actual spending and the results report it goes with."""
 
     spending: Annotated[dict[str, SpendingLine], Field(min_length=1)]
     report_ref: Text  # 成果報告 reference (document no. or file name)
+    # Optional: the things bought, so their 資本門/經常門 booking can be checked.
+    acquisitions: tuple[Acquisition, ...] = ()
 
 
 class SettlementDecision(Evidence):
@@ -106,6 +121,8 @@ class ReimbursementContext:
     approved: dict[str, ApprovedLine]  # the plan's budget lines, by BudgetItem value
     settlement_due: date  # after the rolling the year's rules ask for
     to_return: int  # from the stored 收支結算表; 0 before settlement
+    owed_to_county: int = 0  # likewise: what the ministry still owes the county
+    settled_on: date | None = None
 
 
 def _label(item: str) -> str:
@@ -128,6 +145,11 @@ def _amount_problems(evidence: object) -> list[str]:
             value = getattr(line, part)
             if not _is_whole(value):
                 problems.append(f"{_label(item)} {label} {value}")
+    for thing in getattr(evidence, "acquisitions", ()):
+        for part, label in (("unit_cost", "單價"), ("amount", "金額")):
+            value = getattr(thing, part)
+            if not _is_whole(value):
+                problems.append(f"「{thing.description}」{label} {value}")
     return problems
 
 
@@ -157,6 +179,42 @@ def within_tranche_limit(ctx: ReimbursementContext) -> str | None:
     return tranche_limit(
         ctx.plan_amount, ctx.disbursed, ctx.evidence.amount, ctx.rules, subsidy=ctx.subsidy
     )
+
+
+@rule("reimbursement.tranche_limit")
+def within_final_tranche_limit(ctx: ReimbursementContext) -> str | None:
+    if not _amounts_ok(ctx):
+        return None
+    return tranche_limit(
+        ctx.plan_amount,
+        ctx.disbursed,
+        ctx.evidence.amount,
+        ctx.rules,
+        final=True,
+        subsidy=ctx.subsidy,
+    )
+
+
+@rule("reimbursement.final_amount")
+def final_within_owed(ctx: ReimbursementContext) -> str | None:
+    if not _amounts_ok(ctx):
+        return None
+    if ctx.owed_to_county == 0:
+        return "收支結算表顯示教育部已無應撥付縣市的款項，不需再撥款。"
+    if ctx.evidence.amount <= ctx.owed_to_county:
+        return None
+    return (
+        f"本次撥款 {money(ctx.evidence.amount)} 元超過收支結算表尚應撥付縣市的 "
+        f"{money(ctx.owed_to_county)} 元。"
+    )
+
+
+@rule("reimbursement.final_after_settlement")
+def final_after_settlement(ctx: ReimbursementContext) -> str | None:
+    day, settled_on = ctx.evidence.disbursed_on, ctx.settled_on
+    if settled_on is None or day >= settled_on:
+        return None
+    return f"尾款撥款日期 {roc_date(day)} 早於結報核定日期 {roc_date(settled_on)}。"
 
 
 @rule("reimbursement.dates_in_period")
@@ -207,6 +265,11 @@ def no_mixing(ctx: ReimbursementContext) -> str | None:
 def balance_amount(ctx: ReimbursementContext) -> str | None:
     if not _amounts_ok(ctx):
         return None
+    if ctx.to_return == 0 and ctx.owed_to_county:
+        return (
+            f"收支結算表顯示本案沒有應繳回的餘款，反而是教育部尚應撥付縣市 "
+            f"{money(ctx.owed_to_county)} 元，請由教育部登錄結報後撥款。"
+        )
     if ctx.to_return == 0:
         return "收支結算表顯示本案沒有應繳回的餘款，請直接結案。"
     if ctx.evidence.amount == ctx.to_return:
@@ -224,8 +287,52 @@ def balance_cleared(ctx: ReimbursementContext) -> str | None:
     return f"尚有應繳回餘款 {money(ctx.to_return)} 元，請縣市先登錄餘款繳回，才能結案。"
 
 
-SETTLEMENT_GUARDS = (amounts, within_approved, no_mixing)
+@rule("reimbursement.owed_to_county")
+def owed_paid(ctx: ReimbursementContext) -> str | None:
+    if ctx.owed_to_county == 0:
+        return None
+    return (
+        f"收支結算表顯示教育部尚應撥付縣市 {money(ctx.owed_to_county)} 元，"
+        "請先登錄結報後撥款，才能結案。"
+    )
+
+
+def _capital_test(rules: YearRules) -> str:
+    cap = rules.capital
+    return f"使用年限 {cap.min_life_years} 年以上且單價 {money(cap.min_unit_cost)} 元以上"
+
+
+def _misbooked(thing: Acquisition, rules: YearRules) -> str | None:
+    capital = is_capital(thing.life_years, thing.unit_cost, rules, software=thing.software)
+    facts = (
+        f"「{thing.description}」使用年限 {thing.life_years} 年、單價 {money(thing.unit_cost)} 元"
+    )
+    if thing.booked_as == "capital" and not capital:
+        if thing.software and not rules.capital.includes_software:
+            return f"「{thing.description}」是軟體，本年度軟體不列資本門，應列經常門"
+        return f"{facts}，未達資本門標準，應列經常門"
+    if thing.booked_as == "recurrent" and capital:
+        return f"{facts}，已達資本門標準，應列資本門"
+    return None
+
+
+@rule("reimbursement.capital_classification")
+def capital_classification(ctx: ReimbursementContext) -> str | None:
+    if not _amounts_ok(ctx):
+        return None
+    wrong = [m for m in (_misbooked(t, ctx.rules) for t in ctx.evidence.acquisitions) if m]
+    if not wrong:
+        return None
+    return (
+        f"資本門須{_capital_test(ctx.rules)}，其餘列經常門；下列項目列錯："
+        + "；".join(wrong)
+        + "。"
+    )
+
+
+SETTLEMENT_GUARDS = (amounts, within_approved, no_mixing, capital_classification)
 DISBURSEMENT_GUARDS = (amounts, within_tranche_limit, dates_in_period)
+FINAL_GUARDS = (amounts, within_final_tranche_limit, final_within_owed, final_after_settlement)
 
 STEPS: dict[str, Step] = {
     s.event: s
@@ -238,16 +345,13 @@ STEPS: dict[str, Step] = {
         Step(
             "resubmit_settlement", "重新提送結報", SUPERVISOR, SettlementReport, SETTLEMENT_GUARDS
         ),
-        Step(
-            "settle",
-            "核定結報",
-            MINISTRY,
-            SettlementDecision,
-            closes=(SETTLEMENT_MILESTONE,),
-        ),
+        # Not closes=(SETTLEMENT_MILESTONE,): the deadline belongs to the plan, and the
+        # county meets it by submitting (model.reimbursements closes it there).
+        Step("settle", "核定結報", MINISTRY, SettlementDecision),
+        Step("disburse_final", "登錄結報後撥款", MINISTRY, Disbursement, FINAL_GUARDS),
         Step(
             "return_balance", "登錄餘款繳回", SUPERVISOR, BalanceReturn, (amounts, balance_amount)
         ),
-        Step("close", "結案", MINISTRY, guards=(balance_cleared,)),
+        Step("close", "結案", MINISTRY, guards=(balance_cleared, owed_paid)),
     )
 }

@@ -21,7 +21,8 @@ from model.db import session_scope
 from model.demo import generate
 from model.milestone_kinds import PURCHASE_DISBURSEMENT
 from model.settings import Settings
-from model.tables import Milestone, Notification
+from model.tables import BudgetLine, County, Milestone, Notification, Plan, User
+from states.values import BudgetItem
 
 DEMO_COUNTY = "新竹縣"
 
@@ -37,19 +38,65 @@ def disbursement_milestone(session: Session) -> Milestone:
     ).first()
 
 
+def add_milestones(
+    engine: Engine, due_on: date, owner: str, n: int = 1, title: str = "測試事項"
+) -> list[int]:
+    """`n` open milestones of the demo county's plan, due `due_on`, owned by `owner`."""
+    with session_scope(engine) as session:
+        user = session.exec(select(User).where(User.username == owner)).one()
+        plan = session.exec(
+            select(Plan).join(County, County.id == Plan.county_id).where(County.name == DEMO_COUNTY)
+        ).one()
+        rows = [
+            Milestone(county_id=plan.county_id, year=113, kind="meeting.working",
+                      title=f"{title}{i + 1}", subject_type="plan", subject_id=plan.id,
+                      owner_id=user.id, due_on=due_on)
+            for i in range(n)
+        ]  # fmt: skip
+        session.add_all(rows)
+        session.flush()
+        return [m.id for m in rows]
+
+
+def blank_explanation(engine: Engine, county: str = DEMO_COUNTY) -> None:
+    """Leave the county's teacher-training line, which differs from its estimate,
+    without an explanation: a finding the sweep mails (plan.unexplained_difference)."""
+    with session_scope(engine) as session:
+        line = session.exec(
+            select(BudgetLine)
+            .join(Plan, Plan.id == BudgetLine.plan_id)
+            .join(County, County.id == Plan.county_id)
+            .where(County.name == county, BudgetLine.item == BudgetItem.teacher_training)
+        ).one()
+        assert line.recurrent + line.capital != line.estimate
+        line.explanation = "  "
+
+
+def queued_to(engine: Engine, username: str) -> list[Notification]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(Notification)
+                .join(User, User.id == Notification.recipient_id)
+                .where(User.username == username)
+                .order_by(Notification.id)
+            )
+        )
+
+
 def notification_count(engine: Engine) -> int:
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(Notification)).one()
 
 
-def replay(engine: Engine, first: date, last: date) -> dict[date, int]:
-    """Run sweep, remind and escalate for every day; return the mails queued per day."""
+def replay(
+    engine: Engine, first: date, last: date, jobs=(run.sweep, run.remind, run.escalate)
+) -> dict[date, int]:
+    """Run the jobs (sweep, remind, escalate) for every day; return the mails queued per day."""
     queued: dict[date, int] = {}
     day = first
     while day <= last:
-        queued[day] = sum(
-            len(job(engine, day).queued) for job in (run.sweep, run.remind, run.escalate)
-        )
+        queued[day] = sum(len(job(engine, day).queued) for job in jobs)
         day += timedelta(days=1)
     return queued
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, func, select
 
-from model.activities import Activity, record_activity
+from model.activities import Activity, companion_schools_reached, record_activity
 from model.demo import generate
 from model.milestone_kinds import MilestoneKind
 from model.tables import County, Milestone, Plan, School, User
@@ -286,8 +286,56 @@ def test_record_companion_visit_closes_its_semester_once_the_office_went_along(d
     demo.add_all(open_plan_milestones(demo, plan, load_rules(113), date(2024, 1, 15)))
     demo.flush()
     school = _schools(demo, plan.county_id)[0]
-    visit = dict(school_code=school.code, days=3, held_on=date(2024, 9, 8))
+    # Two visits of 2 days: together within the semester's 5-day maximum.
+    visit = dict(school_code=school.code, days=2, held_on=date(2024, 9, 8))
     assert _record(demo, "companion_visit", **visit).closed == []
     closed = _record(demo, "companion_visit", office_accompanied=True, **visit).closed
     assert [(m.kind, m.due_on) for m in closed] == [("companion_visit", date(2025, 1, 31))]
     assert [m.due_on for m in _open(demo, "companion_visit")] == [date(2024, 7, 31)]
+
+
+# ------------------------------------------------------------------ 入校入班 days a semester
+def test_record_companion_visit_refused_over_semester_maximum(demo):
+    plan = demo.exec(select(Plan)).one()
+    code = _schools(demo, plan.county_id)[0].code
+    _record(demo, "companion_visit", school_code=code, days=3, held_on=date(2024, 9, 2))
+    error = _refused(
+        demo, "companion_visit", "activity.companion_days",
+        school_code=code, days=3, held_on=date(2024, 9, 9),
+    )  # fmt: skip
+    assert error.rule_ids == ["activity.companion_days"]
+    assert "6 日" in error.refusals[0].message and "5 日" in error.refusals[0].message
+    # Exactly the maximum is allowed; so is the same school in the next semester.
+    _record(demo, "companion_visit", school_code=code, days=2, held_on=date(2024, 9, 9))
+    _record(demo, "companion_visit", school_code=code, days=5, held_on=date(2024, 3, 4))
+
+
+def test_record_companion_visit_over_maximum_counts_only_its_own_school(demo):
+    plan = demo.exec(select(Plan)).one()
+    first, second = (s.code for s in _schools(demo, plan.county_id)[:2])
+    _record(demo, "companion_visit", school_code=first, days=5, held_on=date(2024, 9, 2))
+    _record(demo, "companion_visit", school_code=second, days=5, held_on=date(2024, 9, 2))
+    assert _activities(demo) == 2
+
+
+def test_companion_schools_reached_counts_schools_at_semester_minimum(demo):
+    plan = demo.exec(select(Plan)).one()
+    first, second = (s.code for s in _schools(demo, plan.county_id)[:2])
+    for code, days in ((first, 2), (second, 2), (first, 1)):
+        _record(demo, "companion_visit", school_code=code, days=days, held_on=date(2024, 9, 2))
+    # first: 2 + 1 = 3 days reaches the minimum of 3; second: 2 days does not.
+    assert companion_schools_reached(demo, plan.county_id, 113, "113-1", load_rules(113)) == 1
+    assert companion_schools_reached(demo, plan.county_id, 113, "112-2", load_rules(113)) == 0
+
+
+def test_record_companion_visit_keeps_semester_open_until_a_school_reaches_minimum_days(demo):
+    plan = demo.exec(select(Plan)).one()
+    demo.add_all(open_plan_milestones(demo, plan, load_rules(113), date(2024, 1, 15)))
+    demo.flush()
+    school = _schools(demo, plan.county_id)[0]
+    # The office went along, but the school has had 2 of the 3 days a semester needs.
+    first = dict(school_code=school.code, office_accompanied=True, held_on=date(2024, 9, 8))
+    assert _record(demo, "companion_visit", days=2, **first).closed == []
+    again = dict(school_code=school.code, held_on=date(2024, 9, 15))
+    closed = _record(demo, "companion_visit", days=1, **again).closed
+    assert [m.due_on for m in closed] == [date(2025, 1, 31)]

@@ -7,10 +7,10 @@ recording an activity that moves the target progress. Screenshots go to test-art
 
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
+import uvicorn
 from sqlmodel import Session
 from web_support import HOME, OTHER, PASSWORD, make_app, purchases_of, seed, step_forms
 
@@ -32,22 +32,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying when it is listening or has stopped trying."""
+
+    def __init__(self, config: uvicorn.Config):
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        self.ready.set()
+
+    def serve_until_stopped(self) -> None:
+        try:
+            self.run()
+        finally:
+            self.ready.set()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'jingjin.db'}")
     upgrade(engine)
     seed(engine)
     port = _free_port()
     config = uvicorn.Config(make_app(engine), host="127.0.0.1", port=port, log_level="warning")
-    live = uvicorn.Server(config)
-    thread = threading.Thread(target=live.run, daemon=True)
+    live = _Server(config)
+    thread = threading.Thread(target=live.serve_until_stopped, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not live.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert live.started, "uvicorn did not start"
+    live.ready.wait()  # set once listening, or once the server gave up
+    if not live.started:
+        pytest.fail("uvicorn did not start", pytrace=False)
     yield f"http://127.0.0.1:{port}", engine
     live.should_exit = True
     thread.join(timeout=10)
@@ -94,6 +109,8 @@ def fill(form, data: dict[str, str]) -> None:
         field = form.locator(f'[name="{name}"]')
         if field.evaluate("e => e.tagName") == "SELECT":
             field.select_option(value)
+        elif field.get_attribute("type") == "checkbox":
+            field.set_checked(value == "on")
         else:
             field.fill(value)
 

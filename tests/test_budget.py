@@ -30,8 +30,15 @@ def _schools(n: int, level: str = "國小") -> list[SchoolFacts]:
 # ------------------------------------------------------------------ 1a admin staff
 @pytest.mark.parametrize(
     ("n", "expected"),
-    [(0, 0), (1, 650000), (60, 650000), (61, 1300000), (180, 1300000), (181, 1950000),
-     (2000, 1950000)],
+    [
+        (0, 0),
+        (1, 650000),
+        (60, 650000),
+        (61, 1300000),
+        (180, 1300000),
+        (181, 1950000),
+        (2000, 1950000),
+    ],
 )
 def test_admin_staff_at_band_edges(r113, n, expected):
     assert admin_staff(n, r113) == expected
@@ -91,8 +98,15 @@ def test_teacher_training_charges_per_session(r113):
 
 @pytest.mark.parametrize(
     ("n", "expected"),
-    [(0, 600000), (20, 600000), (21, 625000), (395, 9975000), (396, 10000000),
-     (397, 10000000), (5000, 10000000)],
+    [
+        (0, 600000),
+        (20, 600000),
+        (21, 625000),
+        (395, 9975000),
+        (396, 10000000),
+        (397, 10000000),
+        (5000, 10000000),
+    ],
 )
 def test_office_operations_at_base_and_cap(r113, n, expected):
     assert office_operations(n, r113) == expected
@@ -102,6 +116,27 @@ def test_school_companion_adds_outside_office_cap(r113):
     est = estimate(_schools(400), r113, companion_schools=10)
     assert est.items["office_operations"] == 10000000
     assert est.items["school_companion"] == 200000
+
+
+def _within_cap(rules):
+    companion = rules.budget.school_companion.model_copy(update={"within_office_cap": True})
+    budget = rules.budget.model_copy(update={"school_companion": companion})
+    return rules.model_copy(update={"budget": budget})
+
+
+@pytest.mark.parametrize(
+    ("n", "office", "companion"),
+    [(20, 600000, 200000), (395, 9975000, 25000), (396, 10000000, 0), (400, 10000000, 0)],
+)
+def test_school_companion_shares_office_cap_when_rules_say_within(r113, n, office, companion):
+    est = estimate(_schools(n), _within_cap(r113), companion_schools=10)
+    assert (est.items["office_operations"], est.items["school_companion"]) == (office, companion)
+
+
+def test_school_companion_refuses_negative_office(r113):
+    with pytest.raises(InputError) as exc:
+        school_companion(1, r113, office=-1)
+    assert exc.value.where == "office"
 
 
 def test_school_companion_refuses_negative_count(r113):
@@ -115,14 +150,14 @@ def test_school_companion_refuses_negative_count(r113):
     ("business", "expected"),
     [
         (0, 0),
-        (9, 0),                # 0.9 floored
-        (2999999, 299999),     # 299,999.9 floored
-        (3000000, 300000),     # exactly 10 %
-        (3000001, 300000),     # + 0.05 floored
-        (3000020, 300001),     # + 1.00
-        (8999999, 599999),     # 300,000 + 299,999.95 floored
-        (9000000, 600000),     # 300,000 + 300,000 = cap exactly
-        (9000020, 600000),     # 600,001 capped
+        (9, 0),  # 0.9 floored
+        (2999999, 299999),  # 299,999.9 floored
+        (3000000, 300000),  # exactly 10 %
+        (3000001, 300000),  # + 0.05 floored
+        (3000020, 300001),  # + 1.00
+        (8999999, 599999),  # 300,000 + 299,999.95 floored
+        (9000000, 600000),  # 300,000 + 300,000 = cap exactly
+        (9000020, 600000),  # 600,001 capped
         (50000000, 600000),
     ],
 )
@@ -148,19 +183,25 @@ MIXED = [
 
 def test_estimate_matches_hand_computation_for_mixed_schools(r113):
     est = estimate(
-        MIXED, r113, workshops=4, companion_schools=2, devices=100, mdm_fee=1200,
-        periods_per_school=10, per_head=10,
+        MIXED,
+        r113,
+        workshops=4,
+        companion_schools=2,
+        devices=100,
+        mdm_fee=1200,
+        periods_per_school=10,
+        per_head=10,
     )
     expected = {
-        "admin_staff": 650000,            # n = 5 ≤ 60 → 1 person
-        "counseling_staff": 750000,       # ceil(5 / 50) = 1
-        "it_staff": 750000,               # min(5, ceil(5 / 50)) = 1
+        "admin_staff": 650000,  # n = 5 ≤ 60 → 1 person
+        "counseling_staff": 750000,  # ceil(5 / 50) = 1
+        "it_staff": 750000,  # min(5, ceil(5 / 50)) = 1
         # 10 × (336 + 336 + 378 + 378 + 420) = 18,480; × 0.0211 = 389.928 → 390
         "substitute_teaching": 18870,
-        "teacher_training": 120000,       # 4 × 30,000
-        "office_operations": 600000,      # n ≤ 20
-        "school_companion": 40000,        # 2 × 20,000
-        "mdm_licences": 120000,           # 100 × 1,200
+        "teacher_training": 120000,  # 4 × 30,000
+        "office_operations": 600000,  # n ≤ 20
+        "school_companion": 40000,  # 2 × 20,000
+        "mdm_licences": 120000,  # 100 × 1,200
         # heads = teachers 168 + students 1,900 = 2,068; × 10
         "digital_content": 20680,
         # B = 120,000 + 600,000 + 40,000 + 120,000 + 20,680 = 900,680; 10 % = 90,068
@@ -196,8 +237,8 @@ def test_estimate_caps_office_but_not_other_items_for_large_county(r113):
 
 
 @pytest.mark.parametrize(
-    "option", ["workshops", "companion_schools", "devices", "mdm_fee", "periods_per_school",
-               "per_head"],
+    "option",
+    ["workshops", "companion_schools", "devices", "mdm_fee", "periods_per_school", "per_head"],
 )
 def test_estimate_refuses_negative_option(r113, option):
     with pytest.raises(InputError) as exc:

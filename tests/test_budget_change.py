@@ -15,6 +15,7 @@ from model.plans import (
 )
 from model.tables import BudgetChange, BudgetLine, County, Plan, TransitionLog, User
 from model.workflow import advance
+from rules import BUSINESS_KEYS, administration_fee, load_rules
 from states.errors import TransitionRefused
 from states.values import BudgetChangeState, BudgetItem, ItemType, Role
 
@@ -286,3 +287,138 @@ def test_budget_change_lifecycle_reads_county_from_plan(session, plan):
     change = _request(session, plan, _training_to_office(session, plan))
     assert (change.county_id, change.year) == (plan.county_id, plan.year)
     assert BUDGET_CHANGES.state_label(change.status) == "待教育部核定"
+
+
+# ------------------------------------------------------------------ review findings
+def _business(amounts: dict[str, tuple[int, int]]) -> int:
+    return sum(amounts[key][0] for key in BUSINESS_KEYS)
+
+
+def _cut_business_keep_administration(session, plan) -> dict:
+    """Cut 3 and 4a hard and raise 7 行政管理費 to its old ceiling of 600,000."""
+    return {
+        "office_operations": {"recurrent": 100_000, "capital": 0},
+        "teacher_training": {"recurrent": 0, "capital": 0},
+        "administration": {"recurrent": 600_000, "capital": 0},
+    }
+
+
+def test_request_refused_when_administration_exceeds_cap_after_change(session, plan):
+    lines = _cut_business_keep_administration(session, plan)
+    with pytest.raises(TransitionRefused) as refused:
+        _request(session, plan, lines)
+    assert refused.value.rule_ids == ["budget_change.administration_cap"]
+    after = {
+        **_amounts(session, plan),
+        **{k: (v["recurrent"], v["capital"]) for k, v in lines.items()},
+    }
+    cap = administration_fee(_business(after), load_rules(113))
+    assert f"上限 {cap:,} 元" in refused.value.refusals[0].message
+    assert session.exec(select(func.count()).select_from(BudgetChange)).one() == 0
+
+
+def _line_row(session, plan, item: BudgetItem) -> BudgetLine:
+    return session.exec(
+        select(BudgetLine).where(BudgetLine.plan_id == plan.id, BudgetLine.item == item)
+    ).one()
+
+
+def test_approve_change_refused_when_administration_exceeds_cap(session, plan):
+    # The request fits; by approval the plan's 業務費 has dropped (say, an older change).
+    admin = _amounts(session, plan)["administration"]
+    lowered = {"administration": {"recurrent": admin[0] - 1000, "capital": admin[1]}}
+    change = _request(session, plan, lowered)
+    _line_row(session, plan, BudgetItem.teacher_training).recurrent = 0
+    _line_row(session, plan, BudgetItem.office_operations).recurrent = 100_000
+    session.flush()
+    ids = _decision_refused(session, change, "moe.reviewer1", approve=True, letter_no=CHANGE_LETTER)
+    assert ids == ["budget_change.administration_cap"]
+
+
+def test_approve_change_allowed_when_administration_within_cap(session, plan):
+    # More 業務費 raises the cap; 行政管理費 may follow it up to the new cap, not beyond.
+    now = _amounts(session, plan)
+    training = now["teacher_training"]
+    raised = {"teacher_training": {"recurrent": training[0] + 20_000, "capital": training[1]}}
+    cap = administration_fee(_business(now) + 20_000, load_rules(113))
+    over = {**raised, "administration": {"recurrent": cap + 1, "capital": 0}}
+    assert _request_refused(session, plan, over) == ["budget_change.administration_cap"]
+    change = _request(session, plan, {**raised, "administration": {"recurrent": cap, "capital": 0}})
+    decide_budget_change(
+        session, _user(session, "moe.reviewer1"), change.id, approve=True, letter_no=CHANGE_LETTER
+    )
+    assert _amounts(session, plan)["administration"] == (cap, 0)
+
+
+def test_request_refused_when_one_line_flows_hidden_by_another(session, plan):
+    # admin_staff moves 100,000 of 經常門 into its own 資本門; counseling_staff's raise of
+    # 經常門 keeps both totals from moving in opposite directions.
+    now = _amounts(session, plan)
+    staff, counsel = now["admin_staff"], now["counseling_staff"]
+    lines = {
+        "admin_staff": {"recurrent": staff[0] - 100_000, "capital": staff[1] + 100_000},
+        "counseling_staff": {"recurrent": counsel[0] + 100_000, "capital": counsel[1]},
+    }
+    with pytest.raises(TransitionRefused) as refused:
+        _request(session, plan, lines)
+    assert refused.value.rule_ids == ["budget_change.no_recurrent_capital_flow"]
+    assert "「1a 專任行政人力」經常門" in refused.value.refusals[0].message
+    assert session.exec(select(func.count()).select_from(BudgetChange)).one() == 0
+
+
+def test_request_refused_when_digital_content_flows_hidden_by_another(session, plan):
+    # The reviewer's case: 6's 經常門 500k→400k, 資本門 100k→200k, 1(1) 經常門 +100k.
+    now = _amounts(session, plan)
+    digital, staff = now["digital_content"], now["admin_staff"]
+    lines = {
+        "digital_content": {"recurrent": digital[0] - 100_000, "capital": digital[1] + 100_000},
+        "admin_staff": {"recurrent": staff[0] + 100_000, "capital": staff[1]},
+    }
+    assert "budget_change.no_recurrent_capital_flow" in _request_refused(session, plan, lines)
+
+
+def _pi(session, plan) -> BudgetLine:
+    return session.exec(
+        select(BudgetLine).where(
+            BudgetLine.plan_id == plan.id, BudgetLine.item == BudgetItem.principal_investigator
+        )
+    ).one()
+
+
+def test_request_refused_when_pi_amount_leaves_monthly_rate(session, plan):
+    pi = _pi(session, plan)
+    lines = {"principal_investigator": {"recurrent": 5_000_000, "capital": 0}}
+    with pytest.raises(TransitionRefused) as refused:
+        _request(session, plan, lines)
+    assert refused.value.rule_ids == ["budget_change.pi_amount"]
+    due = pi.person_months * pi.monthly_rate
+    assert f"應為 {due:,} 元" in refused.value.refusals[0].message
+
+
+def test_request_refused_when_pi_rate_out_of_range(session, plan):
+    lines = {
+        "principal_investigator": {
+            "recurrent": 12 * 9000, "capital": 0, "person_months": 12, "monthly_rate": 9000,
+        }
+    }  # fmt: skip
+    assert _request_refused(session, plan, lines) == ["budget_change.pi_amount"]
+
+
+def test_request_refused_when_staffing_given_for_other_line(session, plan):
+    lines = {"teacher_training": {"recurrent": 0, "capital": 0, "person_months": 1}}
+    assert _request_refused(session, plan, lines) == ["budget_change.amounts"]
+
+
+def test_approve_change_applies_pi_staffing(session, plan):
+    pi = _pi(session, plan)
+    before = (pi.recurrent, pi.capital, pi.person_months, pi.monthly_rate)
+    new = {"recurrent": 6 * 8000, "capital": 0, "person_months": 6, "monthly_rate": 8000}
+    change = _request(session, plan, {"principal_investigator": new})
+    decide_budget_change(
+        session, _user(session, "moe.reviewer1"), change.id, approve=True, letter_no=CHANGE_LETTER
+    )
+    session.refresh(pi)
+    assert (pi.recurrent, pi.capital, pi.person_months, pi.monthly_rate) == (48_000, 0, 6, 8000)
+    assert change.previous["principal_investigator"] == dict(
+        zip(("recurrent", "capital", "person_months", "monthly_rate"), before, strict=True)
+    )

@@ -21,7 +21,7 @@ MEETING_OPTIONS = (
     "--attendee", "王老師:teacher", "--attendee", "李主任:學校行政人員",
     "--attendee", "陳專員:office_member",
 )  # fmt: skip
-TODAY = ("--today", "2024-05-01")
+TODAY = ("--today", "2024-12-02")  # on or after every date typed below
 
 
 @pytest.fixture
@@ -123,7 +123,21 @@ def test_typed_options_record_same_evidence_as_json(cli):
     logged = [
         _json(cli("purchase", "history", str(i), "--json"))[-1]["evidence"] for i in (typed, raw)
     ]
-    assert logged[0] == logged[1] == evidence
+    # The model's default (a public meeting) is logged either way.
+    assert logged[0] == logged[1] == evidence | {"public": True}
+
+
+@pytest.mark.parametrize(("flag", "refused"), [("--public", False), ("--not-public", True)])
+def test_decide_with_public_flag_records_or_refuses_meeting(cli, flag, refused):
+    item = _new(cli)
+    result = _decide(cli, item, flag)
+    if refused:
+        assert result.exit_code == 3
+        assert "[purchase.meeting_public]" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    logged = _json(cli("purchase", "history", str(item), "--json"))[-1]["evidence"]
+    assert logged["public"] is True
 
 
 def test_advance_refused_exits_3_and_prints_rule_ids(cli):

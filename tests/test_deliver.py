@@ -16,7 +16,7 @@ from model.settings import PROJECT_ROOT
 from model.tables import Notification
 from notifications.outbox import Outgoing, enqueue
 from notifications.render import ItemView, Reader, render_reminder
-from notifications.smtp import LEASE, deliver
+from notifications.smtp import GIVE_UP_AFTER, LEASE, deliver
 
 ITEM = ItemView(
     county="新竹縣", title="113年度「Hiteach」授權採購 數位內容及教學軟體經費請撥",
@@ -61,7 +61,7 @@ def test_deliver_sends_readable_zh_tw_mail(sqlite_engine):
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     for part in (text, html):
-        assert "113年11月30日" in part and "新臺幣 150,000 元" in part
+        assert "113/11/30" in part and "新臺幣 150,000 元" in part
         assert "http://127.0.0.1:8000/items/purchase/3" in part
         assert "您是此項目的承辦人" in part
     assert (row.status, row.attempts, row.sent_at is not None) == ("sent", 1, True)
@@ -73,33 +73,51 @@ def test_deliver_keeps_mail_queued_while_the_server_is_down(sqlite_engine):
     down = deliver(sqlite_engine, settings=mail_settings(port))
     assert (len(down.sent), len(down.retrying)) == (0, 3)
     for row in _rows(sqlite_engine):
-        assert (row.status, row.attempts) == ("queued", 1)
+        # Nobody refused the message: an unreachable server costs no attempt.
+        assert (row.status, row.attempts) == ("queued", 0)
         assert "SMTPConnectError" in row.last_error
     handler = RecordingHandler()
     with smtp_server(handler, port):
-        assert deliver(sqlite_engine, settings=mail_settings(port)).sent == []  # backing off
+        assert deliver(sqlite_engine, settings=mail_settings(port)).sent == []  # not yet due
         up = deliver(sqlite_engine, settings=mail_settings(port), now=_later(10))
     assert len(up.sent) == 3 and len(handler.received) == 3
     assert {r.status for r in _rows(sqlite_engine)} == {"sent"}
 
 
-def test_deliver_retries_4xx_and_gives_up_on_5xx_with_the_reason(sqlite_engine):
+def test_deliver_after_a_long_outage_sends_everything(sqlite_engine):
+    _queue(sqlite_engine, [f"u{i}@hsq.example" for i in range(3)])
+    port = free_port()
+    for minutes in range(0, 48 * 60, 30):  # two days down, a run every half hour
+        down = deliver(sqlite_engine, settings=mail_settings(port), now=_later(minutes))
+        assert down.failed == []
+    assert {(r.status, r.attempts) for r in _rows(sqlite_engine)} == {("queued", 0)}
+    handler = RecordingHandler()
+    with smtp_server(handler, port):
+        up = deliver(sqlite_engine, settings=mail_settings(port), now=_later(48 * 60 + 5))
+    assert len(up.sent) == 3 and len(handler.received) == 3
+    assert {(r.status, r.attempts) for r in _rows(sqlite_engine)} == {("sent", 1)}
+
+
+def test_deliver_retries_4xx_until_too_old_and_gives_up_on_5xx_with_the_reason(sqlite_engine):
     _queue(sqlite_engine, ["ok@hsq.example", "busy@hsq.example", "gone@hsq.example"])
     handler, port = RecordingHandler(), free_port()
     handler.refuse = {"busy@hsq.example": "451 4.3.0 try again later",
                       "gone@hsq.example": "550 5.1.1 no such user"}  # fmt: skip
     with smtp_server(handler, port):
-        first = deliver(sqlite_engine, settings=mail_settings(port), max_attempts=2)
-        second = deliver(sqlite_engine, settings=mail_settings(port), max_attempts=2,
-                         now=_later(10))  # fmt: skip
+        first = deliver(sqlite_engine, settings=mail_settings(port))
+        runs = [deliver(sqlite_engine, settings=mail_settings(port), now=_later(m))
+                for m in range(70, 24 * 60, 70)]  # fmt: skip
+        too_old = GIVE_UP_AFTER.total_seconds() // 60 + 70
+        last = deliver(sqlite_engine, settings=mail_settings(port), now=_later(int(too_old)))
     assert [r.to_address for r in first.sent] == ["ok@hsq.example"]
-    assert [r.to_address for r in first.retrying] == ["busy@hsq.example"]
-    assert [r.to_address for r in first.failed + second.failed] == [
-        "gone@hsq.example", "busy@hsq.example"]  # fmt: skip
+    assert [r.to_address for r in first.failed] == ["gone@hsq.example"]
+    assert all([r.to_address for r in run.retrying] == ["busy@hsq.example"] for run in runs)
+    assert [r.to_address for r in last.failed] == ["busy@hsq.example"]
     by_to = {r.to_address: r for r in _rows(sqlite_engine)}
     assert "550" in by_to["gone@hsq.example"].last_error
-    assert (by_to["busy@hsq.example"].status, by_to["busy@hsq.example"].attempts) == ("failed", 2)
-    assert "451" in by_to["busy@hsq.example"].last_error
+    busy = by_to["busy@hsq.example"]
+    assert (busy.status, busy.attempts) == ("failed", len(runs) + 2)
+    assert "451" in busy.last_error and "放棄" in busy.last_error
 
 
 def test_deliver_after_a_kill_sends_the_rest_and_repeats_at_most_the_one_in_flight(
@@ -115,7 +133,7 @@ def test_deliver_after_a_kill_sends_the_rest_and_repeats_at_most_the_one_in_flig
             [sys.executable, "-c", "from cli.main import app; app()", "deliver"],
             cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
-        assert handler.arrived.wait(30), child.stderr.read().decode()
+        handler.arrived.wait(30)  # the outcome below says whether the fifth one arrived
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         in_flight = handler.received[4].message["Message-ID"]
@@ -150,4 +168,27 @@ def test_deliver_from_two_workers_at_once_sends_each_message_once(engine):
             t.join(60)
     ids = handler.message_ids()
     assert len(ids) == len(set(ids)) == 60 and sum(totals) == 60
-    assert all(n > 0 for n in totals)  # both workers took part
+
+
+def test_deliver_past_its_lease_leaves_rows_taken_over_by_another(engine):
+    _queue(engine, [f"u{i}@hsq.example" for i in range(3)])
+    handler, port = RecordingHandler(hold_after=0, hold_seconds=2.0), free_port()
+    slow: list = []
+    with smtp_server(handler, port):
+        worker = threading.Thread(
+            target=lambda: slow.append(deliver(engine, settings=mail_settings(port)))
+        )
+        worker.start()
+        handler.arrived.wait(30)  # the slow deliverer's first message waits for its reply
+        # Another deliverer after the slow one's lease ran out takes the whole batch over.
+        other = deliver(engine, settings=mail_settings(port), now=now() + LEASE + LEASE)
+        worker.join(60)
+    [slow_outcome] = slow
+    assert len(other.sent) == 3
+    assert slow_outcome.sent == [] and len(slow_outcome.taken_over) == 3
+    ids = handler.message_ids()
+    in_flight = handler.received[0].message["Message-ID"]
+    # Only the message in flight when the lease ran out went twice; the slow deliverer
+    # sent none of the rest and overwrote nothing.
+    assert len(ids) == 4 and [i for i in set(ids) if ids.count(i) > 1] == [in_flight]
+    assert {(r.status, r.attempts) for r in _rows(engine)} == {("sent", 1)}

@@ -8,9 +8,10 @@ from deadline_fixtures import RecordingHandler, free_port, seed_demo, smtp_serve
 from prefect_harness import prefect_harness  # noqa: F401  (the session fixture)
 from sqlmodel import Session, func, select
 
+from model.alerts import REMINDER, MilestoneAlert
 from model.db import get_engine
 from model.settings import PROJECT_ROOT, get_settings
-from model.tables import Finding, Notification
+from model.tables import Finding, Milestone, Notification
 
 DEPLOYMENTS = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
 
@@ -48,7 +49,16 @@ def test_deployments_from_yaml_builds_taipei_cron_schedules():
     built = {d.name: d for d in deployments_from_yaml()}
     assert set(built) == {d["name"] for d in DEPLOYMENTS["deployments"]}
     schedule = built["send-reminders"].schedules[0].schedule
-    assert (schedule.cron, schedule.timezone) == ("30 8 * * 1-5", "Asia/Taipei")
+    assert (schedule.cron, schedule.timezone) == ("30 8 * * *", "Asia/Taipei")
+
+
+@pytest.mark.parametrize("name", ["send-reminders", "escalate-overdue", "daily-digest"])
+def test_deadline_deployment_runs_every_day_for_makeup_saturdays(name):
+    # 補班 Saturdays (2024-02-17, 2025-02-08) are working days: the jobs themselves skip
+    # the days off, so the schedule must not.
+    [item] = [d for d in DEPLOYMENTS["deployments"] if d["name"] == name]
+    [schedule] = item["schedules"]
+    assert schedule["cron"].split()[2:] == ["*", "*", "*"]
 
 
 @pytest.mark.prefect
@@ -62,9 +72,16 @@ def test_flows_queue_then_deliver_the_day_s_mail(configured_db, monkeypatch):
     swept = compliance_sweep(as_of=date(2024, 11, 29))
     reminded = send_reminders(as_of=date(2024, 11, 29))
     escalated = escalate_overdue(as_of=date(2024, 11, 29))
-    # The six purchases' disbursement and November's working meeting, both due Sat 11/30.
+    # The six purchases' disbursement and November's working meeting, both due Sat 11/30:
+    # one mail to each of their owners.
     assert reminded["提醒（前 1 個工作天）"] == 7
-    assert reminded["queued"] == sum(n for k, n in reminded.items() if k.startswith("提醒（"))
+    with Session(configured_db) as session:
+        owners = session.exec(
+            select(func.count(func.distinct(Milestone.owner_id)))
+            .join(MilestoneAlert, MilestoneAlert.milestone_id == Milestone.id)
+            .where(MilestoneAlert.kind == REMINDER, MilestoneAlert.fired_on == date(2024, 11, 29))
+        ).one()
+    assert reminded["queued"] == owners > 0
     assert escalated["queued"] > 0 and swept["新發現"] > 0
     with Session(configured_db) as session:
         queued = session.exec(select(func.count()).select_from(Notification)).one()

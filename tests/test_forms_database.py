@@ -1,6 +1,7 @@
 """render() against the stored plan: both databases, the validation gate, and the CLI."""
 
 import shutil
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -8,13 +9,17 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from forms.errors import FormInvalid
+from forms.labels import TARGET_LABELS
 from forms.outline import PREVIOUS_RESULT_ROWS, PREVIOUS_RESULTS_KEY
 from forms.render import render
+from model.activities import Activity
 from model.db import make_engine
 from model.demo import generate
 from model.migrate import upgrade
 from model.tables import BudgetLine, County, Plan
+from model.targets_progress import progress
 from rules import InputError
+from states.activity import ActivityKind
 from states.values import BudgetItem
 from tests.cli_env import configured, run
 
@@ -159,3 +164,20 @@ def test_forms_command_prints_each_field_message_and_exits_2(monkeypatch, demo_f
     assert "壹、計畫目標：不可空白" in result.output
     assert "3 教師增能研習費 差異說明" in result.output
     assert not out.exists()
+
+
+def test_render_results_counts_activities_not_milestones_on_each_database(session):
+    """Nine meetings held, seven milestones closed: the document says 9, as the page does."""
+    generate(session, year=113, county_name=COUNTY, story=False)
+    county_id = _plan(session).county_id
+    session.add_all(
+        Activity(county_id=county_id, year=113, kind=ActivityKind.working_meeting,
+                 held_on=date(2024, month, 15), evidence_ref="會議紀錄")
+        for month in range(1, 10)
+    )  # fmt: skip
+    session.flush()
+    expected = progress(session, county_id, 113)["working_meetings"]
+    rows = _sheet(render(session, "results", COUNTY, 113, "xlsx"), "量化目標達成情形")
+    row = next(r for r in rows if r[0] == TARGET_LABELS["working_meetings"])
+    assert expected.achieved == 9
+    assert row[1:4] == [expected.target, 9, expected.rate_text]

@@ -18,15 +18,14 @@ from openpyxl import load_workbook
 from PIL import Image, ImageChops
 from sqlmodel import Session, select
 
-from forms.display import percent
 from forms.labels import ITEM_LABELS, TARGET_LABELS
 from forms.render import render
-from forms.results_doc import TARGET_KINDS
 from model.db import make_engine
 from model.demo import generate
 from model.migrate import upgrade
-from model.plan_estimate import ESTIMATE_INPUTS, school_facts
-from model.tables import BudgetLine, County, Milestone, Plan, School
+from model.plan_estimate import ESTIMATE_INPUTS, per_head_rate, school_facts
+from model.tables import BudgetLine, County, Plan, School
+from model.targets_progress import progress
 from rules import BUSINESS_KEYS, administration_fee, estimate, load_rules
 from states.values import BudgetItem
 
@@ -72,15 +71,14 @@ def stored(demo_engine):
         plan = session.exec(select(Plan).where(Plan.county_id == county.id)).one()
         lines = session.exec(select(BudgetLine).where(BudgetLine.plan_id == plan.id)).all()
         schools = session.exec(select(School).where(School.county_id == county.id)).all()
-        milestones = session.exec(select(Milestone).where(Milestone.county_id == county.id)).all()
         inputs = {k: v for k, v in plan.inputs.items() if k in ESTIMATE_INPUTS}
-        est = estimate(school_facts(session, county.id, YEAR), rules, **inputs)
+        facts, rate = school_facts(session, county.id, YEAR), per_head_rate(session, rules)
+        est = estimate(facts, rules, **inputs, per_head=rate)  # per head: the ministry's figure
     return {
         "rules": rules,
         "plan": plan,
         "lines": {BudgetItem(line.item): line for line in lines},
         "schools": schools,
-        "milestones": milestones,
         "estimate": est,
     }
 
@@ -146,8 +144,16 @@ def test_render_budget_sheet_matches_estimate_and_stored_lines(rendered, stored,
 def test_render_budget_sheet_sums_items_and_total(rendered, stored, fmt):
     rows = read_sheets(rendered("budget", fmt), fmt)["經費申請表"]
     lines = stored["lines"]
-    staff = [lines[BudgetItem(k)] for k in ("admin_staff", "counseling_staff", "it_staff",
-                                           "principal_investigator", "co_investigator")]
+    staff = [
+        lines[BudgetItem(k)]
+        for k in (
+            "admin_staff",
+            "counseling_staff",
+            "it_staff",
+            "principal_investigator",
+            "co_investigator",
+        )
+    ]
     assert row_where(rows, 0, "1")[4:7] == [
         sum(x.recurrent for x in staff), sum(x.capital for x in staff),
         sum(x.requested for x in staff),
@@ -229,13 +235,27 @@ def test_render_school_html_marks_county_and_indigenous(rendered, stored):
 
 # ------------------------------------------------------------------ results
 @pytest.mark.parametrize("fmt", SHEET_FORMATS)
-def test_render_results_sheet_counts_done_milestones(rendered, stored, fmt):
+def test_render_results_sheet_matches_activity_progress(rendered, demo_engine, fmt):
     rows = read_sheets(rendered("results", fmt), fmt)["量化目標達成情形"]
-    for key, kind, _unit in TARGET_KINDS:
-        done = sum(1 for m in stored["milestones"] if m.kind == kind.value and m.done_on)
-        target = stored["plan"].targets[key]
+    with Session(demo_engine) as session:
+        county = session.exec(select(County).where(County.name == COUNTY)).one()
+        expected = progress(session, county.id, YEAR)
+    assert expected  # the page's targets, every one of them in the document
+    for key, p in expected.items():
         row = row_where(rows, 0, TARGET_LABELS[key])
-        assert row[1:4] == [target, done, percent(done, target)], key
+        rate = p.rate_text if p.achieved is not None else None
+        assert [row[1], row[2], row[3] or None] == [p.target, p.achieved, rate], key
+
+
+def test_render_results_html_shows_same_counts_as_activity_page(rendered, demo_engine):
+    html = rendered("results", "html").decode()
+    with Session(demo_engine) as session:
+        county = session.exec(select(County).where(County.name == COUNTY)).one()
+        meetings = progress(session, county.id, YEAR)["working_meetings"]
+    label = TARGET_LABELS["working_meetings"]
+    row = html[html.index(label) : html.index("</tr>", html.index(label))]
+    assert f"{meetings.target:,} 次" in row and f"{meetings.achieved:,} 次" in row
+    assert meetings.rate_text in row
 
 
 # ------------------------------------------------------------------ the whole plan

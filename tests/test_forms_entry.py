@@ -7,7 +7,6 @@ from forms.display import percent
 from forms.errors import FormInvalid
 from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY
 from forms.plan_form import PlanSectionsForm
-from forms.settlement_form import SettlementForm
 from rules import BUSINESS_KEYS, JingjinError, SchoolFacts, administration_fee, estimate, load_rules
 from states.values import BudgetItem
 
@@ -49,7 +48,6 @@ def test_parse_budget_accepts_lines_equal_to_estimate(r113):
 
 def test_budget_form_fields_follow_the_form_line_order():
     assert tuple(BudgetLinesForm.model_fields) == tuple(item.value for item in BudgetItem)
-    assert tuple(SettlementForm.model_fields) == tuple(item.value for item in BudgetItem)
 
 
 @pytest.mark.parametrize("typed", ["12.5", "1e3", 12.5, 300000.0, "3 萬", True])
@@ -177,28 +175,6 @@ def test_parse_sections_refuses_blank_section_by_its_heading():
 def test_parse_sections_ignores_previous_results_data():
     data = {**_sections(), PREVIOUS_RESULTS_KEY: {"key_schools": {"achieved": 3}}}
     assert PlanSectionsForm.parse(data).goals == "goals 的內容"
-
-
-# ------------------------------------------------------------------ settlement
-def _spending() -> dict[str, dict]:
-    return {item.value: {"recurrent": 1000, "capital": 0} for item in BudgetItem}
-
-
-def test_parse_settlement_accepts_whole_amounts():
-    data = _spending()
-    data["digital_content"] = {"recurrent": "2,000", "capital": 500}
-    assert SettlementForm.parse(data).total == 11 * 1000 + 2500
-
-
-@pytest.mark.parametrize("typed", ["99.9", -5, 1.0])
-def test_parse_settlement_refuses_non_whole_or_negative_spending(typed):
-    data = _spending()
-    data["office_operations"]["capital"] = typed
-    with pytest.raises(FormInvalid) as caught:
-        SettlementForm.parse(data)
-    assert list(caught.value.fields) == ["office_operations.capital"]
-    message = caught.value.fields["office_operations.capital"]
-    assert message.startswith("4a 推動辦公室運作費 實支資本門")
 
 
 # ------------------------------------------------------------------ display

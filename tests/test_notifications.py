@@ -12,11 +12,14 @@ from notifications.render import (
     FindingView,
     ItemView,
     Reader,
+    ReminderLine,
     item_url,
     render_digest,
     render_escalation,
+    render_escalations,
     render_finding,
     render_reminder,
+    render_reminders,
 )
 
 ITEM = ItemView(
@@ -32,7 +35,7 @@ def test_render_reminder_shows_roc_date_amount_link_and_why():
         "【提醒】113年度「Hiteach」授權採購 數位內容及教學軟體經費請撥：113/11/30 到期（剩 7 個工作天）"
     )
     for body in (mail.text, mail.html):
-        assert "陳雅婷" in body and "113年11月30日" in body and "新臺幣 1,500,000 元" in body
+        assert "陳雅婷" in body and "113/11/30" in body and "新臺幣 1,500,000 元" in body
         assert "http://jj.example/items/purchase/3" in body
         assert "您收到這封信，是因為您是此項目的承辦人。" in body
 
@@ -45,6 +48,30 @@ def test_render_escalation_names_the_step_and_the_reader_s_role():
     assert mail.subject.startswith("【逾期通報・第 2 級】新竹縣")
     assert "已逾期 3 個工作天" in mail.text and "承辦人：陳雅婷" in mail.text
     assert "請督導辦理" in mail.html and "您是新竹縣的縣市主管" in mail.html
+
+
+def test_render_reminders_lists_every_item_and_names_a_non_working_due_day():
+    other = ItemView(
+        county="新竹縣", title="公開授課", kind_title="公開授課", due_on=date(2024, 10, 10),
+        url="http://jj.example/items/plan/1",
+    )  # fmt: skip
+    lines = [ReminderLine(ITEM, 0, due_on_working_day=False),
+             ReminderLine(other, 2, due_on_working_day=False)]  # fmt: skip
+    mail = render_reminders(Reader("陳雅婷", "您是此項目的承辦人"), lines)
+    assert mail.subject == "【提醒】新竹縣 2 件事項即將到期（最早 113/11/30）"
+    assert "期限 113/11/30（星期六），今天是期限前最後一個工作天" in mail.text
+    assert "期限 113/10/10（星期四，放假），剩 2 個工作天" in mail.text
+    assert "2. 新竹縣 公開授課" in mail.text and "公開授課</a>" in mail.html
+
+
+def test_render_escalations_lists_each_item_with_its_owner():
+    lines = [EscalationLine(ITEM, 3, "陳雅婷"), EscalationLine(ITEM, 4, "林小明")]
+    mail = render_escalations(
+        Reader("林科長", "您是新竹縣的縣市主管"), lines, step=2, target="county_supervisor"
+    )
+    assert mail.subject == "【逾期通報・第 2 級】新竹縣 2 件事項逾期未完成"
+    assert "承辦人：陳雅婷" in mail.text and "承辦人：林小明" in mail.text
+    assert "已逾期 4 個工作天" in mail.text and "請督導辦理" in mail.html
 
 
 def test_render_finding_and_digest_escape_html_but_not_text():

@@ -9,7 +9,16 @@ from forms.outline import PLAN_SECTIONS
 from model.demo import generate
 from model.plan_estimate import county_estimate
 from model.plans import PLANS, approve_plan, create_plan, update_plan_draft
-from model.tables import BudgetLine, County, Milestone, Plan, School, TransitionLog, User
+from model.tables import (
+    BudgetLine,
+    County,
+    Milestone,
+    Plan,
+    ProgrammeYear,
+    School,
+    TransitionLog,
+    User,
+)
 from model.workflow import advance
 from rules import load_rules
 from states.errors import TransitionRefused
@@ -172,8 +181,30 @@ def _short_key_schools(session, plan):
 
 
 def _pi_rate_too_high(session, plan):
-    lines = {"principal_investigator": {"monthly_rate": 9000}}
+    months = _line(session, plan, BudgetItem.principal_investigator).person_months
+    lines = {"principal_investigator": {"monthly_rate": 9000, "recurrent": months * 9000}}
     update_plan_draft(session, _user(session, "hsq.staff1"), plan.id, lines=lines)
+
+
+def _pi_amount_off_rate(session, plan):
+    # 12 person-months at 8,000 cannot ask for 5,000,000.
+    lines = {
+        "principal_investigator": {
+            "person_months": 12, "monthly_rate": 8000, "recurrent": 5_000_000, "capital": 0,
+        }
+    }  # fmt: skip
+    update_plan_draft(session, _user(session, "hsq.staff1"), plan.id, lines=lines)
+
+
+def _no_substitute_teaching(session, plan):
+    lines = {"substitute_teaching": {"recurrent": 0, "capital": 0, "explanation": "本年度不申請"}}
+    update_plan_draft(session, _user(session, "hsq.staff1"), plan.id, lines=lines)
+
+
+def _no_substitute_periods(session, plan):
+    update_plan_draft(
+        session, _user(session, "hsq.staff1"), plan.id, inputs={"periods_per_school": 0}
+    )
 
 
 def _administration_over_cap(session, plan):
@@ -194,6 +225,8 @@ BREAKERS = {
     "plan.differences_explained": _unexplain_training,
     "plan.targets_minimum": _short_key_schools,
     "plan.pi_rate_range": _pi_rate_too_high,
+    "plan.pi_amount": _pi_amount_off_rate,
+    "plan.substitute_every_school": _no_substitute_teaching,
     "plan.administration_cap": _administration_over_cap,
 }
 
@@ -352,7 +385,46 @@ def test_update_draft_refreshes_estimate_from_school_list(session, demo):
     session.flush()
     update_plan_draft(session, _user(session, "hsq.staff1"), demo.id, lines={})
     after = _line(session, demo, BudgetItem.digital_content).estimate
-    assert after == before + 10 * demo.inputs["per_head"]
+    assert after == before + 10 * session.get(ProgrammeYear, 113).per_head_rate
+
+
+def test_update_draft_refused_when_county_sets_per_head(session, demo):
+    # The per-head amount is the ministry's: a county setting it would set its own estimate.
+    before = _line(session, demo, BudgetItem.digital_content).estimate
+    staff = _user(session, "hsq.staff1")
+    refused = _edit_refused(session, staff, demo, inputs={"per_head": 500, "workshops": 1})
+    assert refused == ["plan.per_head_ministry"]
+    assert demo.inputs["per_head"] == session.get(ProgrammeYear, 113).per_head_rate
+    assert demo.inputs["workshops"] != 1
+    assert _line(session, demo, BudgetItem.digital_content).estimate == before
+
+
+def test_submit_refused_when_digital_content_exceeds_ministry_estimate(session, demo):
+    line = _line(session, demo, BudgetItem.digital_content)
+    lines = {"digital_content": {"recurrent": line.recurrent + 100_000, "explanation": ""}}
+    update_plan_draft(session, _user(session, "hsq.staff1"), demo.id, lines=lines)
+    with pytest.raises(TransitionRefused) as refused:
+        _go(session, demo, "submit", "hsq.supervisor")
+    assert refused.value.rule_ids == ["plan.differences_explained"]
+    assert "6 數位內容及教學軟體" in refused.value.refusals[0].message
+
+
+def test_submit_refusal_names_pi_amount_and_product(session, demo):
+    _pi_amount_off_rate(session, demo)
+    with pytest.raises(TransitionRefused) as refused:
+        _go(session, demo, "submit", "hsq.supervisor")
+    message = refused.value.refusals[0].message
+    assert "5,000,000" in message and "12 人月" in message and "96,000" in message
+
+
+def test_submit_refusal_cites_every_school(session, demo):
+    _no_substitute_periods(session, demo)
+    with pytest.raises(TransitionRefused) as refused:
+        _go(session, demo, "submit", "hsq.supervisor")
+    # The estimate follows the periods to 0, so the request also differs from it.
+    by_rule = {r.rule_id: r.message for r in refused.value.refusals}
+    assert "「須補助至每一學校」" in by_rule["plan.substitute_every_school"]
+    assert "每校代課節數為 0" in by_rule["plan.substitute_every_school"]
 
 
 def _plan_milestones(session: Session, plan: Plan) -> set[tuple[str, int | None, date]]:

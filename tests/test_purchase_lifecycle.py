@@ -9,7 +9,17 @@ from sqlmodel import Session, func, select
 
 from model.demo import generate
 from model.purchases import PURCHASES, create_purchase
-from model.tables import BudgetLine, County, Milestone, Plan, Product, Purchase, TransitionLog, User
+from model.tables import (
+    BudgetLine,
+    Closure,
+    County,
+    Milestone,
+    Plan,
+    Product,
+    Purchase,
+    TransitionLog,
+    User,
+)
 from model.workflow import advance
 from rules import load_rules
 from states.errors import TransitionRefused, UnknownEvent
@@ -18,7 +28,7 @@ from states.values import BudgetItem, ItemType, PlanState, PurchaseState, Role
 
 RULES = load_rules(113)
 CLAUSE = RULES.software.data_clause_text
-TODAY = date(2024, 5, 1)
+TODAY = date(2025, 2, 3)  # after every date the walks type: no date lies in the future
 CLAUSE_PRODUCT = "11301-001"  # PaGamO 閱讀素養 in the demo list
 PLAIN_PRODUCT = "11301-005"  # 晨星數學闖關島: no clause needed
 REPRESENTATIVE = [
@@ -156,12 +166,13 @@ GUARD_CASES = [
     ("decide", meeting(attendees=REPRESENTATIVE[:2]), "purchase.meeting_representative"),
     ("decide", meeting(held_on="2023-12-31"), "purchase.date_in_period"),
     ("decide", meeting(held_on="2025-02-01"), "purchase.date_in_period"),
+    ("decide", meeting(public=False), "purchase.meeting_public"),
     ("verify_product", product("99999-999"), "purchase.product_listed"),
     ("verify_product", product(hardware_amount=5_000), "purchase.no_hardware"),
     ("verify_clause", clause("契約第 5 條：廠商應維護系統。"), "purchase.data_clause"),
     ("verify_clause", clause(CLAUSE.replace("教育大數據", "教育小數據")), "purchase.data_clause"),
     ("contract", contract(200_000, "restricted_justified"), "purchase.justification"),
-    ("contract", contract(awarded_on="2025-03-01"), "purchase.award_in_period"),
+    ("contract", contract(awarded_on="2023-12-31"), "purchase.award_in_period"),
     ("request_disbursement", request(100_001), "purchase.request_within_contract"),
 ]
 
@@ -402,3 +413,94 @@ def test_log_rows_cannot_be_updated_or_deleted(demo, statement):
     demo.rollback()
     count = demo.exec(select(func.count()).select_from(TransitionLog)).one()
     assert count == 2
+
+
+@pytest.mark.parametrize(
+    ("event", "evidence"),
+    [
+        ("decide", meeting(held_on="2024-06-02")),
+        ("contract", contract(awarded_on="2024-06-02")),
+        ("request_disbursement", request(on="2024-06-02")),
+    ],
+)
+def test_advance_refuses_date_after_today(demo, event, evidence):
+    approve_plan(demo)
+    row = new_purchase(demo)
+    walk_before(demo, row, event, decide=meeting(held_on="2024-05-01"),
+                contract=contract(awarded_on="2024-05-15"))  # fmt: skip
+    before = (row.status, row.version, len(logs(demo, row)))
+    with pytest.raises(TransitionRefused) as caught:
+        advance(demo, PURCHASES, row.id, event, user(demo, "hsq.staff1"), evidence=evidence,
+                today=date(2024, 6, 1))  # fmt: skip
+    assert caught.value.rule_ids == ["purchase.date_not_future"]
+    assert "113/06/02" in caught.value.refusals[0].message
+    demo.refresh(row)
+    assert (row.status, row.version, len(logs(demo, row))) == before
+    advance(demo, PURCHASES, row.id, event, user(demo, "hsq.staff1"), evidence=evidence,
+            today=date(2024, 6, 2))  # fmt: skip
+    assert row.status != before[0]
+
+
+# ------------------------------------------------------------------ rules read from the year's file
+def _with(monkeypatch, section: str, part: str, **change):
+    """The 113 rules with one sub-section changed, as the service will load them."""
+    outer = getattr(RULES, section)
+    inner = getattr(outer, part).model_copy(update=change)
+    rules = RULES.model_copy(update={section: outer.model_copy(update={part: inner})})
+    monkeypatch.setattr("model.workflow.load_rules", lambda year: rules)
+    return rules
+
+
+def test_decide_accepts_closed_meeting_when_rules_do_not_ask_public(demo, monkeypatch):
+    _with(monkeypatch, "software", "meeting", public=False)
+    row = new_purchase(demo)
+    go(demo, row, "decide", meeting(public=False))
+    assert row.status == PurchaseState.meeting_decided
+    assert logs(demo, row)[-1].evidence["public"] is False
+
+
+def test_verify_product_accepts_hardware_when_rules_allow_it(demo, monkeypatch):
+    _with(monkeypatch, "budget", "digital_content", may_buy_hardware=True)
+    row = new_purchase(demo)
+    walk_before(demo, row, "verify_product")
+    go(demo, row, "verify_product", product(hardware_amount=5_000))
+    assert row.status == PurchaseState.product_verified
+
+
+def test_contract_refused_before_procurement_bands_in_force(demo, monkeypatch):
+    # Bands from 2024-07-01: an award in June falls under rules this file does not hold.
+    later = RULES.procurement.model_copy(update={"effective_from": date(2024, 7, 1)})
+    rules = RULES.model_copy(update={"procurement": later})
+    monkeypatch.setattr("model.workflow.load_rules", lambda year: rules)
+    approve_plan(demo)
+    row = new_purchase(demo)
+    walk_before(demo, row, "contract")
+    error = refusal(demo, row, "contract", contract(200_000, "small_purchase"))
+    assert error.rule_ids == ["purchase.procurement_rules_date"]  # the method is not judged
+    go(demo, row, "contract", contract(awarded_on="2024-07-01"))
+    assert row.status == PurchaseState.contracted
+
+
+def test_request_on_rolled_deadline_is_not_late_when_rules_roll(demo, monkeypatch):
+    # 2024-11-30 is a Saturday: rolled, the deadline is Monday 12-02, and 12-02 is on time.
+    _with(monkeypatch, "software", "disbursement_deadline", roll_to_working_day=True)
+    approve_plan(demo)
+    row = new_purchase(demo)
+    walk_before(demo, row, "request_disbursement")
+    go(demo, row, "request_disbursement", request(on="2024-12-02"))
+    assert row.evidence["late_request"] is False
+
+
+def test_request_after_rolled_deadline_is_late_unless_county_closed(demo, monkeypatch):
+    _with(monkeypatch, "software", "disbursement_deadline", roll_to_working_day=True)
+    approve_plan(demo)
+    first, second = new_purchase(demo), new_purchase(demo)
+    walk_before(demo, first, "request_disbursement")
+    go(demo, first, "request_disbursement", request(on="2024-12-03"))
+    assert first.evidence["late_request"] is True
+    # A typhoon day (停班) in the county on Monday 12-02 moves the deadline to 12-03.
+    demo.add(Closure(day=date(2024, 12, 2), county_id=first.county_id, reason="颱風停班"))
+    demo.flush()
+    walk_before(demo, second, "request_disbursement")
+    go(demo, second, "request_disbursement", request(on="2024-12-03"))
+    assert second.evidence["late_request"] is False

@@ -1,25 +1,37 @@
 """The reimbursement lifecycle on both databases: tranches, settlement, balance, closing."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from sqlmodel import Session, select
 
+from flows.jobs import milestones
+from flows.jobs.windows import escalation_windows
+from model.alerts import ESCALATION
 from model.demo import generate
 from model.lifecycles import LIFECYCLES
 from model.milestone_kinds import MilestoneKind
+from model.plans import decide_budget_change, request_budget_change
 from model.reimbursements import REIMBURSEMENTS, create_reimbursement, settlement_due
 from model.tables import BudgetLine, County, Milestone, Plan, Reimbursement, User
 from model.workflow import advance, history
-from rules import load_rules
+from rules import WorkCalendar, load_rules
 from states.errors import TransitionRefused
-from states.reimbursement import SETTLEMENT_MILESTONE
+from states.reimbursement import (
+    SETTLEMENT_MILESTONE,
+    STEPS,
+    ReimbursementContext,
+    SettlementReport,
+    capital_classification,
+)
 from states.values import ItemType, PlanState, ReimbursementState, Role
 
 RULES = load_rules(113)
 TODAY = date(2025, 3, 20)
 FIRST = {"disbursed_on": "2024-03-01", "letter_no": "臺教資(五)字第1130000001號"}
 LATER = {"disbursed_on": "2024-09-02", "letter_no": "臺教資(五)字第1130000002號"}
+FINAL = {"disbursed_on": "2025-03-25", "letter_no": "臺教資(五)字第1140000010號"}
 
 
 # ------------------------------------------------------------------ helpers
@@ -269,14 +281,17 @@ def test_reimbursement_end_to_end_with_balance_returned(session, plan, reimburse
     assert log[5].reason == "成果報告缺少附件"
 
 
-def test_close_from_settled_when_nothing_to_return(session, plan, reimbursement):
+def test_close_from_settled_after_the_held_back_share_is_paid(session, plan, reimbursement):
     row = reimbursement
     # Everything spent while 5 % is still held back: G < 0, the ministry owes the rest.
     _settle(session, row, unspent=0)
+    owed = row.subsidy - row.disbursed
     figures = row.evidence["statement"]
-    assert (figures["to_return"], figures["owed_to_county"]) == (0, row.subsidy - row.disbursed)
+    assert (figures["to_return"], figures["owed_to_county"]) == (0, owed)
+    _go(session, row, "disburse_final", "moe.reviewer1", evidence={"amount": owed, **FINAL})
     _go(session, row, "close", "moe.reviewer1")
     assert row.status == ReimbursementState.closed
+    assert row.disbursed == row.subsidy
 
 
 def test_disbursed_state_opens_no_milestone(session, plan, reimbursement):
@@ -441,3 +456,271 @@ def test_submit_settlement_before_disbursement_refused(session, reimbursement):
     report = _report(_spending(session, row))
     error = _refused(session, row, "submit_settlement", "hsq.supervisor", evidence=report)
     assert error.rule_ids == ["state.not_allowed"]
+
+
+# ------------------------------------------------------------------ A and B follow the plan
+def _raise_teacher_training(session, plan, by: int) -> None:
+    line = _lines(session, plan)["teacher_training"]
+    proposed = {"teacher_training": {"recurrent": line.recurrent + by, "capital": line.capital}}
+    change = request_budget_change(
+        session, _user(session, "hsq.supervisor"), plan.id, proposed, "加辦教師研習"
+    )
+    decide_budget_change(
+        session, _user(session, "moe.reviewer1"), change.id, approve=True,
+        letter_no="臺教資(五)字第1130000050號",
+    )  # fmt: skip
+
+
+def test_disburse_tranche_after_approved_budget_change_counts_the_new_amount(
+    session, plan, reimbursement
+):
+    row = reimbursement
+    old = row.subsidy
+    first = _first_cap(row)
+    _go(session, row, "disburse", "moe.reviewer1", evidence={"amount": first, **FIRST})
+    _raise_teacher_training(session, plan, 300_000)
+    new = old + 300_000  # 全額補助: B = A
+    # Up to 95 % of the new B; the old B allowed 285,000 元 less.
+    error = _refused(
+        session, row, "disburse_tranche", "moe.reviewer1",
+        evidence={"amount": new * 9500 // 10000 - first + 1, **LATER},
+    )  # fmt: skip
+    assert error.rule_ids == ["reimbursement.tranche_limit"]
+    assert f"{new * 9500 // 10000:,}" in str(error)
+    rest = new * 9500 // 10000 - first
+    _go(session, row, "disburse_tranche", "moe.reviewer1", evidence={"amount": rest, **LATER})
+    assert (row.approved_amount, row.subsidy, row.disbursed) == (new, new, new * 9500 // 10000)
+
+
+def test_settle_after_approved_budget_change_states_the_new_amount(session, plan, reimbursement):
+    row = reimbursement
+    _raise_teacher_training(session, plan, 300_000)
+    _settle(session, row, unspent=0)
+    figures = row.evidence["statement"]
+    total = sum(line.recurrent + line.capital for line in _lines(session, plan).values())
+    assert (figures["A"], figures["B"], figures["E"]) == (total, total, total)
+    assert figures["owed_to_county"] == total - row.disbursed
+
+
+# ------------------------------------------------------------------ the final payment
+def test_disburse_final_pays_up_to_exactly_what_is_owed(session, plan, reimbursement):
+    row = reimbursement
+    # 100,000 unspent out of the 5 % held back: G = 100,000 − (B − C) < 0.
+    _settle(session, row, unspent=100_000)
+    owed = row.subsidy - row.disbursed - 100_000
+    assert row.evidence["statement"]["owed_to_county"] == owed
+    error = _refused(
+        session, row, "disburse_final", "moe.reviewer1", evidence={"amount": owed + 1, **FINAL}
+    )
+    assert error.rule_ids == ["reimbursement.final_amount"]
+    assert f"{owed:,}" in str(error) and f"{owed + 1:,}" in str(error)
+    settled = dict(row.evidence["statement"])
+
+    _go(session, row, "disburse_final", "moe.reviewer1", evidence={"amount": owed, **FINAL})
+    assert (row.status, row.disbursed) == (ReimbursementState.settled, row.subsidy - 100_000)
+    assert row.evidence["tranches"][-1]["event"] == "disburse_final"
+    assert row.evidence["settled_statement"] == settled
+    figures = row.evidence["statement"]
+    assert (figures["C"], figures["G"], figures["owed_to_county"]) == (row.disbursed, 0, 0)
+
+    error = _refused(
+        session, row, "disburse_final", "moe.reviewer1", evidence={"amount": 1, **FINAL}
+    )
+    assert error.rule_ids == ["reimbursement.final_amount"]
+    _go(session, row, "close", "moe.reviewer1")
+    assert row.status == ReimbursementState.closed
+
+
+def test_disburse_final_beyond_subsidy_refused(session, reimbursement):
+    row = reimbursement
+    _settle(session, row, unspent=0)
+    owed = row.subsidy - row.disbursed
+    error = _refused(
+        session, row, "disburse_final", "moe.reviewer1", evidence={"amount": owed + 1, **FINAL}
+    )
+    assert error.rule_ids == ["reimbursement.tranche_limit", "reimbursement.final_amount"]
+
+
+def test_disburse_final_when_county_must_return_money_refused(session, reimbursement):
+    row = reimbursement
+    _settle(session, row, unspent=2_000_000)
+    error = _refused(
+        session, row, "disburse_final", "moe.reviewer1", evidence={"amount": 1_000, **FINAL}
+    )
+    assert error.rule_ids == ["reimbursement.final_amount"]
+
+
+def test_disburse_final_dated_before_settlement_refused(session, reimbursement):
+    row = reimbursement
+    _settle(session, row, unspent=0)
+    evidence = {**FINAL, "amount": 1_000, "disbursed_on": "2025-03-19"}  # settled on TODAY
+    error = _refused(session, row, "disburse_final", "moe.reviewer1", evidence=evidence)
+    assert error.rule_ids == ["reimbursement.final_after_settlement"]
+
+
+def test_disburse_final_by_county_refused(session, reimbursement):
+    row = reimbursement
+    _settle(session, row, unspent=0)
+    error = _refused(
+        session, row, "disburse_final", "hsq.supervisor", evidence={"amount": 1_000, **FINAL}
+    )
+    assert error.rule_ids == ["access.role"]
+
+
+def test_close_while_owed_to_county_refused(session, reimbursement):
+    row = reimbursement
+    _settle(session, row, unspent=0)
+    owed = row.subsidy - row.disbursed
+    _go(session, row, "disburse_final", "moe.reviewer1", evidence={"amount": owed - 1, **FINAL})
+    error = _refused(session, row, "close", "moe.reviewer1")
+    assert error.rule_ids == ["reimbursement.owed_to_county"]
+    assert "尚應撥付縣市 1 元" in str(error)
+
+
+def test_return_balance_when_ministry_owes_county_refused(session, reimbursement):
+    row = reimbursement
+    _settle(session, row, unspent=0)
+    error = _refused(
+        session, row, "return_balance", "hsq.supervisor",
+        evidence={"amount": 1, "returned_on": "2025-04-10"},
+    )  # fmt: skip
+    assert error.rule_ids == ["reimbursement.balance_amount"]
+    assert f"{row.subsidy - row.disbursed:,}" in str(error)
+
+
+# ------------------------------------------------------------------ the 結報 deadline
+def _escalated(session, milestone: Milestone, as_of: date) -> bool:
+    """Whether the overdue escalation picks the milestone up on as_of (its first step)."""
+    steps = tuple(step.after_working_days for step in RULES.reminders.escalation)
+    [first, *_] = escalation_windows(as_of, WorkCalendar.from_rules(RULES), steps)
+    fired = milestones.fire(session, kind=ESCALATION, window=first, as_of=as_of, year=113)
+    return milestone.id in fired
+
+
+def test_submit_settlement_on_time_closes_the_deadline_and_nothing_escalates(
+    session, plan, reimbursement
+):
+    row = reimbursement
+    _disburse_fully(session, row)
+    report = _report(_spending(session, row))
+    _go(session, row, "submit_settlement", "hsq.supervisor", evidence=report,
+        today=date(2025, 3, 10))  # fmt: skip
+    [milestone] = _settlement_milestones(session, plan)
+    assert milestone.done_on == date(2025, 3, 10)
+    assert milestone.evidence["closed_by"] == "submit_settlement"
+    # The ministry takes its time; that is not the county's lateness.
+    assert not _escalated(session, milestone, date(2025, 4, 18))
+    _go(session, row, "start_review", "moe.reviewer1", today=date(2025, 4, 18))
+    _go(session, row, "settle", "moe.reviewer1", evidence={"letter_no": "臺教資字第1號"},
+        today=date(2025, 4, 21))  # fmt: skip
+    session.refresh(milestone)
+    assert milestone.done_on == date(2025, 3, 10)
+
+
+def test_submit_settlement_late_records_the_late_day_and_escalation_fires_before(
+    session, plan, reimbursement
+):
+    row = reimbursement
+    _disburse_fully(session, row)
+    [milestone] = _settlement_milestones(session, plan)
+    # Still open a week past 2025-03-31: the escalation does fire (the test can fail).
+    assert _escalated(session, milestone, date(2025, 4, 8))
+    report = _report(_spending(session, row))
+    _go(session, row, "submit_settlement", "hsq.supervisor", evidence=report,
+        today=date(2025, 4, 9))  # fmt: skip
+    session.refresh(milestone)
+    assert milestone.done_on == date(2025, 4, 9)
+
+
+def test_resubmit_settlement_keeps_the_first_submission_day(session, plan, reimbursement):
+    row = reimbursement
+    _disburse_fully(session, row)
+    report = _report(_spending(session, row))
+    _go(session, row, "submit_settlement", "hsq.supervisor", evidence=report,
+        today=date(2025, 3, 10))  # fmt: skip
+    _go(session, row, "start_review", "moe.reviewer1")
+    _go(session, row, "return_settlement", "moe.reviewer1", reason="請補正")
+    _go(session, row, "resubmit_settlement", "hsq.supervisor", evidence=report,
+        today=date(2025, 4, 15))  # fmt: skip
+    [milestone] = _settlement_milestones(session, plan)
+    assert milestone.done_on == date(2025, 3, 10)
+
+
+def test_settle_step_closes_no_milestone_of_its_own():
+    assert STEPS["settle"].closes == ()
+
+
+# ------------------------------------------------------------------ 資本門 or 經常門
+def _bought(booked_as: str, life_years: int, unit_cost: int, **more) -> dict:
+    return {
+        "description": more.pop("description", "平板電腦充電車"),
+        "booked_as": booked_as,
+        "life_years": life_years,
+        "unit_cost": unit_cost,
+        "amount": unit_cost * 2,
+        **more,
+    }
+
+
+@pytest.mark.parametrize(
+    ("bought", "named"),
+    [
+        (_bought("capital", 1, 30_000), "使用年限 1 年"),
+        (_bought("capital", 5, 9_999), "單價 9,999 元"),
+        (_bought("recurrent", 2, 10_000), "應列資本門"),
+        (_bought("recurrent", 3, 25_000, software=True), "應列資本門"),
+    ],
+    ids=["capital_short_life", "capital_cheap", "recurrent_meets_test", "recurrent_software"],
+)
+def test_submit_settlement_misbooked_acquisition_refused(session, reimbursement, bought, named):
+    row = reimbursement
+    _disburse_fully(session, row)
+    report = {**_report(_spending(session, row)), "acquisitions": [bought]}
+    error = _refused(session, row, "submit_settlement", "hsq.supervisor", evidence=report)
+    assert error.rule_ids == ["reimbursement.capital_classification"]
+    assert "平板電腦充電車" in str(error) and named in str(error)
+
+
+def test_submit_settlement_rightly_booked_acquisitions_recorded(session, reimbursement):
+    row = reimbursement
+    _disburse_fully(session, row)
+    bought = [
+        _bought("capital", 2, 10_000),
+        _bought("recurrent", 1, 50_000, description="耳機"),
+        _bought("recurrent", 5, 9_999, description="延長線"),
+    ]
+    report = {**_report(_spending(session, row)), "acquisitions": bought}
+    _go(session, row, "submit_settlement", "hsq.supervisor", evidence=report)
+    assert row.status == ReimbursementState.settlement_submitted
+    assert [a["description"] for a in row.evidence["acquisitions"]] == [
+        "平板電腦充電車", "耳機", "延長線",
+    ]  # fmt: skip
+
+
+def test_submit_settlement_acquisition_bad_cost_refused(session, reimbursement):
+    row = reimbursement
+    _disburse_fully(session, row)
+    report = {**_report(_spending(session, row)), "acquisitions": [_bought("capital", 3, -1)]}
+    error = _refused(session, row, "submit_settlement", "hsq.supervisor", evidence=report)
+    assert error.rule_ids == ["reimbursement.amounts"]
+    assert "單價 -1" in str(error)
+
+
+def test_capital_classification_software_when_rules_leave_it_out():
+    no_software = RULES.model_copy(
+        update={"capital": RULES.capital.model_copy(update={"includes_software": False})}
+    )
+    report = SettlementReport.model_validate(
+        {
+            "spending": {"digital_content": {"recurrent": 0, "capital": 0}},
+            "report_ref": "x",
+            "acquisitions": [_bought("capital", 3, 25_000, software=True, description="授權")],
+        }
+    )
+    ctx = ReimbursementContext(
+        rules=no_software, today=TODAY, state="disbursed", evidence=report, plan_amount=1,
+        subsidy=1, disbursed=0, approved={}, settlement_due=TODAY, to_return=0,
+    )  # fmt: skip
+    message = capital_classification(ctx)
+    assert "「授權」是軟體" in message and "應列經常門" in message
+    assert capital_classification(replace(ctx, rules=RULES)) is None

@@ -8,8 +8,10 @@ from deadline_fixtures import (
     DEMO_COUNTY,
     Received,
     RecordingHandler,
+    blank_explanation,
     free_port,
     mail_settings,
+    replay,
     seed_demo,
     smtp_server,
 )
@@ -24,8 +26,9 @@ from model.tables import County, User
 from notifications.smtp import deliver
 from rules import InputError
 
-STEP_3_DAY = date(2024, 12, 9)  # the disbursements due Sat 11/30 reach the ministry step
-SWEEP_DAY = date(2024, 11, 15)  # the disbursements are first found due soon
+FIRST_OVERDUE_DAY = date(2024, 12, 2)  # the disbursements due Sat 11/30: step 1
+STEP_3_DAY = date(2024, 12, 9)  # … step by step, they reach the ministry step
+SWEEP_DAY = date(2024, 11, 15)
 OTHER_COUNTY = "苗栗縣"
 
 
@@ -59,6 +62,10 @@ def _text(got: Received) -> str:
     return got.message.get_body(("plain",)).get_content()
 
 
+def _escalate_to_step_3(engine) -> int:
+    return sum(replay(engine, FIRST_OVERDUE_DAY, STEP_3_DAY, jobs=(jobs.escalate,)).values())
+
+
 def _step_3(received: list[Received]) -> list[Received]:
     return [r for r in received if "第 3 級" in r.message["Subject"]]
 
@@ -67,7 +74,7 @@ def test_escalate_ministry_step_reaches_only_the_county_s_reviewer(engine):
     seed_demo(engine)
     # Neither reviewer on the digest: only the assignment can keep reviewer1 out.
     _reassign(engine, {"moe.reviewer2": [DEMO_COUNTY], "moe.reviewer1": [OTHER_COUNTY]})
-    assert jobs.escalate(engine, STEP_3_DAY).queued
+    assert _escalate_to_step_3(engine)
     step_3 = _step_3(_delivered(engine))
     assert step_3 and {a for r in step_3 for a in r.rcpt_tos} == {"moe.reviewer2@demo.example"}
     assert all("您是負責新竹縣的教育部承辦" in _text(r) for r in step_3)
@@ -76,7 +83,7 @@ def test_escalate_ministry_step_reaches_only_the_county_s_reviewer(engine):
 def test_escalate_unassigned_county_goes_to_the_admin_asking_for_a_reviewer(engine):
     seed_demo(engine)
     _reassign(engine, {"moe.reviewer1": [OTHER_COUNTY]})
-    jobs.escalate(engine, STEP_3_DAY)
+    _escalate_to_step_3(engine)
     step_3 = _step_3(_delivered(engine))
     assert step_3 and {a for r in step_3 for a in r.rcpt_tos} == {"moe.admin@demo.example"}
     assert all("新竹縣尚未指定負責的教育部承辦，請指派" in _text(r) for r in step_3)
@@ -85,6 +92,7 @@ def test_escalate_unassigned_county_goes_to_the_admin_asking_for_a_reviewer(engi
 def test_sweep_mails_new_findings_to_the_county_s_reviewer_only(engine):
     seed_demo(engine)
     _reassign(engine, {"moe.reviewer1": [DEMO_COUNTY], "moe.reviewer2": [OTHER_COUNTY]})
+    blank_explanation(engine)
     report = jobs.sweep(engine, SWEEP_DAY)
     with Session(engine) as session:
         ministry = {
@@ -104,6 +112,8 @@ def test_digest_lists_only_the_reviewer_s_counties(engine):
         {"moe.reviewer1": [DEMO_COUNTY], "moe.reviewer2": [OTHER_COUNTY]},
         digest={"moe.reviewer1", "moe.reviewer2"},
     )
+    for county in (DEMO_COUNTY, OTHER_COUNTY):
+        blank_explanation(engine, county)
     swept = jobs.sweep(engine, SWEEP_DAY)
     with Session(engine) as session:
         reviewer_ids = {_user(session, "moe.reviewer1").id, _user(session, "moe.reviewer2").id}

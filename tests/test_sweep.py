@@ -2,13 +2,16 @@
 
 from datetime import date
 
-from deadline_fixtures import seed_demo
+from deadline_fixtures import blank_explanation, seed_demo
 from sqlmodel import Session, select
 
 from flows.jobs import run
+from flows.jobs.context import JobContext
+from flows.jobs.sweep import compliance_sweep, current_context
 from model.db import session_scope
-from model.tables import BudgetLine, Finding, Milestone, Notification, Plan, Reimbursement, User
-from states.values import BudgetItem, Role
+from model.tables import Finding, Milestone, Notification, Plan, Reimbursement, User
+from rules import WorkCalendar, load_rules
+from states.values import Role
 
 
 def _findings(engine) -> dict[tuple[str, str, int], tuple]:
@@ -32,12 +35,9 @@ def _break_rules(engine) -> None:
             county_id=plan.county_id, year=113, kind="plan.submit", title="提報實施計畫",
             subject_type="plan", subject_id=plan.id, owner_id=owner.id, due_on=date(2024, 3, 1),
         ))  # fmt: skip
-        line = session.exec(
-            select(BudgetLine).where(BudgetLine.item == BudgetItem.teacher_training)
-        ).one()
-        line.explanation = "  "
         session.add(Reimbursement(county_id=plan.county_id, year=113, plan_id=plan.id,
                                   subsidy=1_000_000))  # fmt: skip
+    blank_explanation(engine)
 
 
 def test_sweep_records_each_rule_once_and_alerts_the_responsible(engine):
@@ -53,12 +53,22 @@ def test_sweep_records_each_rule_once_and_alerts_the_responsible(engine):
         users = {u.id: u for u in session.exec(select(User))}
     readers = {(users[m.recipient_id].role, users[m.recipient_id].daily_digest)
                for m in report.queued}  # fmt: skip
-    # Owners, the supervisor for the owner-less budget line, and the reviewer who takes
+    # The supervisor for the owner-less plan and budget line, and the reviewer who takes
     # single mails; never the reviewer on the digest, the admin or the auditor.
-    assert readers == {(Role.county_staff, False), (Role.county_supervisor, False),
-                       (Role.ministry_reviewer, False)}  # fmt: skip
-    assert not any(m.dedupe_key.startswith("finding:") and "逾期未完成" in m.rendered.subject
-                   for m in report.queued)  # fmt: skip
+    assert readers == {(Role.county_supervisor, False), (Role.ministry_reviewer, False)}
+    assert not any("逾期未完成" in m.rendered.subject for m in report.queued)
+
+
+def test_sweep_records_disbursement_findings_without_mailing_them(engine):
+    # The disbursement milestone's reminders and escalation already tell its owner, and
+    # the ministry only at step 3: the sweep's findings would duplicate them.
+    seed_demo(engine)
+    soon = run.sweep(engine, date(2024, 11, 15))
+    late = run.sweep(engine, date(2024, 12, 2))
+    assert len([k for k in _findings(engine) if k[0].startswith("purchase.disbursement")]) == 12
+    assert len(_open(engine, "purchase.disbursement_overdue")) == 6
+    assert soon.counts["新發現"] > 0 and late.counts["新發現"] > 0
+    assert not [m for m in soon.queued + late.queued if "經費請撥" in m.rendered.subject]
 
 
 def test_sweep_twice_on_one_day_changes_nothing(engine):
@@ -89,23 +99,58 @@ def test_sweep_resolves_gone_findings_and_keeps_first_seen(engine):
     }
 
 
+def _rules_with_settlement_on(due: date):
+    """The 113 rules with the settlement due on another day (the real one is a Monday)."""
+    rules = load_rules(113)
+    return rules.model_copy(
+        update={"settlement": rules.settlement.model_copy(update={"date": due})}
+    )
+
+
+def _sweep_with(session, rules, day: date):
+    ctx = JobContext(day, rules, WorkCalendar.from_rules(rules), "http://jj.example", "x", "x")
+    return compliance_sweep(session, [ctx])
+
+
 def test_sweep_flags_settlement_after_the_rolled_due_date(engine):
     seed_demo(engine)
     _break_rules(engine)
-    run.sweep(engine, date(2025, 3, 31))  # the due date itself (a Monday): not yet late
-    assert _open(engine, "reimbursement.settlement_overdue") == []
-    run.sweep(engine, date(2025, 4, 1))
+    rules = _rules_with_settlement_on(date(2025, 3, 29))  # a Saturday
+    assert rules.settlement.roll_to_working_day
+    for day in (date(2025, 3, 30), date(2025, 3, 31)):  # Sunday, then the rolled Monday
+        with session_scope(engine) as session:
+            _sweep_with(session, rules, day)
+        assert _open(engine, "reimbursement.settlement_overdue") == [], day
+    with session_scope(engine) as session:
+        _sweep_with(session, rules, date(2025, 4, 1))
     assert len(_open(engine, "reimbursement.settlement_overdue")) == 1
 
 
 def test_sweep_on_a_weekend_records_and_mails_on_monday(engine):
     seed_demo(engine)
     run.sweep(engine, date(2024, 11, 29))
+    blank_explanation(engine)
     sunday = run.sweep(engine, date(2024, 12, 1))
-    assert len(_open(engine, "purchase.disbursement_overdue")) == 6 and sunday.queued == []
+    assert len(_open(engine, "plan.unexplained_difference")) == 1 and sunday.queued == []
     monday = run.sweep(engine, date(2024, 12, 2))
     assert monday.counts["新發現"] == 0
-    assert len([m for m in monday.queued if "逾期未完成經費請撥" in m.rendered.subject]) == 12
+    # The county's supervisor (nobody owns a budget line) and the reviewer on single mails.
+    assert len([m for m in monday.queued if "未說明" in m.rendered.subject]) == 2
+
+
+def test_current_context_takes_the_year_whose_calendar_covers_the_day():
+    old, new = load_rules(113), load_rules(113).model_copy(update={"year": 114})
+    new = new.model_copy(update={"calendar": new.calendar.model_copy(
+        update={"first_year": 2025, "last_year": 2026})})  # fmt: skip
+    old = old.model_copy(update={"calendar": old.calendar.model_copy(
+        update={"first_year": 2024, "last_year": 2024})})  # fmt: skip
+
+    def ctxs(day: date) -> list[JobContext]:
+        return [JobContext(day, r, WorkCalendar.from_rules(r), "", "", "") for r in (old, new)]
+
+    assert current_context(ctxs(date(2024, 11, 29))).year == 113
+    assert current_context(ctxs(date(2025, 6, 2))).year == 114
+    assert current_context(ctxs(date(2030, 1, 2))).year == 114  # none covers it: the latest
 
 
 def _count(engine) -> int:

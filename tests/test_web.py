@@ -2,9 +2,11 @@
 
 import hashlib
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 from sqlmodel import Session, select
 from web_support import (
     HOME,
@@ -26,12 +28,15 @@ from web_support import (
 
 from model.accounts import Deputy, Handover
 from model.files import EvidenceFile
-from model.tables import Finding, Purchase, TransitionLog, User
+from model.tables import Finding, Purchase, TransitionLog
 from states.values import PurchaseState
 from web.app import ROUTERS
 from web.auth_routes import user_for_claims
 from web.config import secret_from_data_dir
+from web.items import PAGE_SIZE
+from web.ministry_routes import county_rows
 from web.security import password_matches, set_demo_passwords
+from web.work import actionable
 
 
 @pytest.fixture
@@ -155,6 +160,21 @@ def test_ministry_dashboard_shows_all_counties(sqlite_app, username):
     assert page.status_code == 200
     assert len(re.findall(r'<tr data-county="', page.text)) == 22
     assert HOME in page.text and OTHER in page.text
+
+
+def test_ministry_dashboard_leaves_cancelled_purchases_out_of_outstanding(session):
+    from model.demo import generate
+
+    generate(session, county_name=HOME, story=False)
+    purchases = purchases_of(session, HOME)
+    assert len(purchases) >= 3
+    purchases[0].status = PurchaseState.cancelled
+    purchases[1].status = PurchaseState.disbursement_requested
+    session.add_all(purchases[:2])
+    session.flush()
+    row = next(r for r in county_rows(session, 113, TODAY) if r.county.name == HOME)
+    assert (row.requested, row.purchases) == (1, len(purchases) - 1)
+    assert row.requested_amount == purchases[1].amount
 
 
 def test_ministry_sees_items_of_every_county(sqlite_app):
@@ -414,7 +434,63 @@ def test_single_sign_on_maps_verified_email_to_existing_account(sqlite_engine):
     seed(sqlite_engine)
     with Session(sqlite_engine) as s:
         staff = user_named(s, "hsq.staff1")
-        assert user_for_claims(s, {"email": staff.email.upper()}).id == staff.id
-        assert user_for_claims(s, {"email": staff.email, "email_verified": False}) is None
-        assert user_for_claims(s, {"email": "nobody@demo.example"}) is None
-        assert isinstance(s.exec(select(User)).first(), User)
+        verified = {"email": staff.email.upper(), "email_verified": True}
+        assert user_for_claims(s, verified).id == staff.id
+        assert user_for_claims(s, {"email": "nobody@demo.example", "email_verified": True}) is None
+
+
+def test_single_sign_on_refuses_email_without_verification_claim(sqlite_engine):
+    seed(sqlite_engine)
+    with Session(sqlite_engine) as s:
+        admin = user_named(s, "moe.admin")
+        assert user_for_claims(s, {"email": admin.email}) is None
+        assert user_for_claims(s, {"email": admin.email, "email_verified": False}) is None
+        assert user_for_claims(s, {"email": admin.email, "email_verified": "true"}) is None
+
+
+# ------------------------------------------------------------------ long lists
+def _add_purchases(app, county: str, n: int) -> int:
+    """n more purchases in one statement (cheap); returns how many the county now has."""
+    with Session(app.state.engine) as s:
+        home = county_id(s, county)
+        rows = [
+            dict(county_id=home, year=113, title=f"大量採購{i:04d}", status="needs_collected",
+                 evidence={}, version=1, created_at=datetime(2024, 5, 1, tzinfo=UTC))
+            for i in range(n)
+        ]  # fmt: skip
+        s.execute(insert(Purchase), rows)
+        s.commit()
+        return len(purchases_of(s, county))
+
+
+def test_item_list_pages_beyond_page_size_with_visible_note(app):
+    total = _add_purchases(app, HOME, PAGE_SIZE + 20)
+    client = client_for(app, "hsq.staff1")
+    first = client.get("/items/purchase").text
+    assert f"第 1–{PAGE_SIZE} 筆，共 {total:,} 筆" in first
+    assert first.count('href="/items/purchase/') == PAGE_SIZE
+    assert 'href="?page=2" rel="next"' in first
+    second = client.get("/items/purchase?page=2").text
+    assert f"第 {PAGE_SIZE + 1}–{total} 筆，共 {total:,} 筆" in second
+    assert second.count('href="/items/purchase/') == total - PAGE_SIZE
+    assert f"大量採購{PAGE_SIZE + 19:04d}" in second
+
+
+def test_item_list_state_filter_counts_in_database(app):
+    total = _add_purchases(app, HOME, PAGE_SIZE + 5)
+    page = client_for(app, "hsq.staff1").get("/items/purchase?state=needs_collected&page=2")
+    with Session(app.state.engine) as s:
+        waiting = [p for p in purchases_of(s, HOME) if p.status == PurchaseState.needs_collected]
+    assert len(waiting) <= total
+    assert f"第 {PAGE_SIZE + 1}–{len(waiting)} 筆，共 {len(waiting):,} 筆" in page.text
+
+
+def test_my_work_counts_every_item_beyond_page_size(app):
+    _add_purchases(app, HOME, PAGE_SIZE + 20)
+    with Session(app.state.engine) as s:
+        waiting = sum(p.status == PurchaseState.needs_collected for p in purchases_of(s, HOME))
+        todo = len(actionable(s, user_named(s, "hsq.staff1"), county_id(s, HOME), TODAY))
+    assert waiting > PAGE_SIZE and todo >= waiting
+    page = client_for(app, "hsq.staff1").get("/").text
+    assert f'href="/items/purchase?state=needs_collected">需求彙整中 {waiting}</a>' in page
+    assert f"第 1–100 筆，共 {todo} 筆" in page

@@ -2,9 +2,10 @@
 plan, its contents and targets, reimbursement, budget changes, and activities."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert
 from sqlmodel import Session, func, select
 from web_support import (
     HOME,
@@ -36,6 +37,7 @@ from model.tables import (
     User,
 )
 from states.values import PlanState, Role
+from web.activity_routes import LIST_LIMIT
 
 
 @pytest.fixture
@@ -419,3 +421,18 @@ def test_my_work_lists_own_county_deadlines_with_links(sqlite_app):
     assert f'<a href="/activities?county_id={home}&amp;year=113">六月工作會議乙</a>' in page
     assert "3 天" in page and "5 天" in page
     assert "他縣會議丙" not in page
+
+
+def test_activity_list_says_how_many_beyond_those_shown(sqlite_app):
+    with Session(sqlite_app.state.engine) as s:
+        home = county_id(s, HOME)
+        rows = [
+            dict(county_id=home, year=113, kind="parent_session", held_on=TODAY,
+                 evidence_ref="簽到表", recorded_at=datetime(2024, 6, 3, tzinfo=UTC))
+            for _ in range(LIST_LIMIT + 5)
+        ]  # fmt: skip
+        s.execute(insert(Activity), rows)
+        s.commit()
+        total = s.exec(select(func.count()).where(Activity.county_id == home)).one()
+    page = client_for(sqlite_app, "hsq.staff1").get("/activities").text
+    assert f"第 1–{LIST_LIMIT} 筆（最近登錄），共 {total} 筆" in page

@@ -129,7 +129,7 @@ def step_forms(session: Session, purchase: Purchase) -> list[tuple[str, dict[str
     amount = str(purchase.amount)
     method = rules.procurement.band_for(purchase.amount).methods[0]
     attendees = {"teacher": "王老師", "school_admin": "林主任", "office_member": "陳承辦"}
-    meeting = {"ev.held_on": "2024-05-20", "ev.minutes": "決議採購本產品授權"}
+    meeting = {"ev.held_on": "2024-05-20", "ev.minutes": "決議採購本產品授權", "ev.public": "on"}
     for i, (role, name) in enumerate(attendees.items()):
         meeting |= {f"ev.attendees.{i}.name": name, f"ev.attendees.{i}.role": role}
     return [
@@ -138,9 +138,9 @@ def step_forms(session: Session, purchase: Purchase) -> list[tuple[str, dict[str
                             "ev.hardware_amount": "0"}),
         ("verify_clause", {"ev.document": "contract",
                            "ev.text": "本契約廠商應" + rules.software.data_clause_text + "。"}),
-        ("contract", {"ev.method": method, "ev.awarded_on": "2024-06-10", "ev.amount": amount,
+        ("contract", {"ev.method": method, "ev.awarded_on": "2024-05-28", "ev.amount": amount,
                       "ev.vendor": product.vendor}),
-        ("request_disbursement", {"ev.requested_on": "2024-10-01", "ev.amount": amount}),
+        ("request_disbursement", {"ev.requested_on": "2024-06-01", "ev.amount": amount}),
         ("record_usage", {"ev.cumulative_users": "320", "ev.cumulative_hours": "1200",
                           "ev.notes": "學生使用踴躍"}),
     ]  # fmt: skip

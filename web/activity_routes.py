@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from forms.labels import TARGET_LABELS
 from model.activities import Activity, record_activity
@@ -76,6 +76,11 @@ def _activities(db: Session, county_id: int, year: int) -> list[Activity]:
     return list(db.exec(query))
 
 
+def _activity_count(db: Session, county_id: int, year: int) -> int:
+    query = select(func.count()).where(Activity.county_id == county_id, Activity.year == year)
+    return int(db.exec(query).one())
+
+
 def _files(db: Session, activities: list[Activity]) -> dict[int, list[EvidenceFile]]:
     ids = [a.id for a in activities]
     out: dict[int, list[EvidenceFile]] = {}
@@ -132,6 +137,7 @@ def _page(request, db, user, county, year, *, values=None, problems=None, refusa
         recorders = {a.recorded_by for a in activities if a.recorded_by}
         context |= {
             "activities": activities,
+            "activity_total": _activity_count(db, county.id, year),
             "files": _files(db, activities),
             "schools": schools,
             "school_names": {s.id: s.name for s in schools},

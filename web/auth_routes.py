@@ -81,7 +81,8 @@ def user_for_claims(db: Session, claims: dict) -> User | None:
     """An existing, active account with the verified e-mail; roles are never taken from claims,
     because a school role (教師, 學生) is not a role in this system."""
     email = str(claims.get("email") or "").strip().lower()
-    if not email or claims.get("email_verified") is False:
+    # A provider that omits the claim has not vouched for the address; treat it as unverified.
+    if not email or claims.get("email_verified") is not True:
         return None
     for user in db.exec(select(User).where(User.active)):
         if user.email.lower() == email:

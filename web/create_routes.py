@@ -4,7 +4,7 @@ read what was typed, and show a refusal with its rule id beside what was typed."
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from forms.labels import ITEM_LABELS
 from model.plans import create_plan, request_budget_change
@@ -16,10 +16,11 @@ from states import plan as plan_states
 from states.errors import TransitionRefused
 from states.steps import COUNTY_ROLES, SUPERVISOR
 from states.values import BudgetItem, ItemType
-from web.access import lifecycle_for, require_role, visible_item
+from web.access import lifecycle_for, require_role
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, text, typed_values, whole
 from web.item_routes import render_item
+from web.plans import budget_lines, visible_plan
 from web.work_routes import list_page
 from web.years import programme_year
 
@@ -32,10 +33,6 @@ TITLE_MAX = 200
 
 def _item_url(item_type: str, item_id: int) -> RedirectResponse:
     return RedirectResponse(f"/items/{item_type}/{item_id}", status_code=303)
-
-
-def _plan(db: Session, user: User, plan_id: int) -> Plan:
-    return visible_item(db, user, lifecycle_for(ItemType.plan), plan_id)
 
 
 # ------------------------------------------------------------------ purchase
@@ -94,7 +91,7 @@ async def new_reimbursement(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    plan = _plan(db, user, plan_id)
+    plan = visible_plan(db, user, plan_id)
     require_role(user, SUPERVISOR, SUPERVISOR_ONLY)
     try:
         row = create_reimbursement(db, user, plan.id)
@@ -109,14 +106,9 @@ async def new_reimbursement(
 
 
 # ------------------------------------------------------------------ budget change
-def _lines(db: Session, plan: Plan) -> dict[str, BudgetLine]:
-    rows = db.exec(select(BudgetLine).where(BudgetLine.plan_id == plan.id))
-    return {str(r.item): r for r in rows}
-
-
 def _change_page(request, db, user, plan, *, values=None, problems=None, refusals=None,
                  status_code=200):  # fmt: skip
-    lines = _lines(db, plan)
+    lines = budget_lines(db, plan)
     context = {
         "plan": plan,
         "county": db.get(County, plan.county_id),
@@ -137,7 +129,7 @@ def budget_change_form(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    plan = _plan(db, user, plan_id)
+    plan = visible_plan(db, user, plan_id)
     require_role(user, change_states.REQUEST.roles, SUPERVISOR_ONLY)
     return _change_page(request, db, user, plan)
 
@@ -165,11 +157,11 @@ async def new_budget_change(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    plan = _plan(db, user, plan_id)
+    plan = visible_plan(db, user, plan_id)
     require_role(user, change_states.REQUEST.roles, SUPERVISOR_ONLY)
     form = await request.form()
     problems = FieldProblems()
-    changed = _changed_lines(form, _lines(db, plan), problems)
+    changed = _changed_lines(form, budget_lines(db, plan), problems)
     refusals = problems.refusals
     if not refusals:
         try:

@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "held_on": "會議日期",
     "minutes": "會議紀錄摘要",
     "attendees": "與會人員",
+    "public": "本次會議為公開會議",
     "name": "姓名",
     "role": "身分",
     "product_serial": "產品序號（選購名單）",

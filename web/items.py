@@ -2,12 +2,14 @@
 (plans, reimbursements, budget changes) appear without new page code."""
 
 import subprocess
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from html import escape
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from model.accounts import Handover
 from model.files import EvidenceFile
@@ -23,15 +25,101 @@ def item_title(lifecycle: Lifecycle, row) -> str:
     return f"{lifecycle.item_name(row.id)} {title}" if title else lifecycle.item_name(row.id)
 
 
-def items_in_scope(session: Session, lifecycle: Lifecycle, county_id: int | None, limit=500):
+PAGE_SIZE = 500
+
+
+def _in_scope(query, table, county_id: int | None):
+    if county_id is None:
+        return query
+    if hasattr(table, "county_id"):
+        return query.where(table.county_id == county_id)
+    return query.join(Plan, Plan.id == table.plan_id).where(Plan.county_id == county_id)
+
+
+def _with_states(query, table, states: Iterable[str] | None):
+    return query if states is None else query.where(col(table.status).in_(list(states)))
+
+
+def items_in_scope(
+    session: Session,
+    lifecycle: Lifecycle,
+    county_id: int | None,
+    *,
+    states: Iterable[str] | None = None,
+    offset: int = 0,
+    limit: int | None = PAGE_SIZE,
+) -> list:
+    """One page of the items in scope (limit=None: all of them), oldest first."""
     table = lifecycle.table
-    query = select(table)
-    if county_id is not None:
-        if hasattr(table, "county_id"):
-            query = query.where(table.county_id == county_id)
-        else:
-            query = query.join(Plan, Plan.id == table.plan_id).where(Plan.county_id == county_id)
-    return list(session.exec(query.order_by(table.id).limit(limit)))
+    query = _with_states(_in_scope(select(table), table, county_id), table, states)
+    query = query.order_by(table.id).offset(offset)
+    return list(session.exec(query if limit is None else query.limit(limit)))
+
+
+def count_in_scope(
+    session: Session, lifecycle: Lifecycle, county_id: int | None, states: Iterable[str] | None
+) -> int:
+    table = lifecycle.table
+    query = _in_scope(select(func.count()).select_from(table), table, county_id)
+    return int(session.exec(_with_states(query, table, states)).one())
+
+
+def status_counts(session: Session, lifecycle: Lifecycle, county_id: int | None) -> Counter:
+    """Items per state, counted by the database: no page limit applies."""
+    table = lifecycle.table
+    query = _in_scope(select(table.status, func.count()), table, county_id)
+    return Counter(
+        {str(status): int(n) for status, n in session.exec(query.group_by(table.status))}
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which slice of a long list is shown: pages say so rather than silently stop."""
+
+    number: int  # 1-based
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def first(self) -> int:
+        return min(self.offset + 1, self.total)
+
+    @property
+    def last(self) -> int:
+        return min(self.offset + self.size, self.total)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def note(self) -> str:
+        return f"第 {self.first:,}–{self.last:,} 筆，共 {self.total:,} 筆"
+
+
+def page_of(number: int, total: int, size: int = PAGE_SIZE) -> Page:
+    """A page number from the URL, kept within the pages that exist."""
+    last = max(1, -(-total // size))
+    return Page(min(max(number, 1), last), size, total)
+
+
+def holders(session: Session, item_type: str, rows: list) -> dict[int, int | None]:
+    """holder_id for many items in one query: the last hand-over wins, else the owner."""
+    out = {row.id: getattr(row, "owner_id", None) for row in rows}
+    if not out:
+        return out
+    handed = session.exec(
+        select(Handover.item_id, Handover.to_user_id)
+        .where(Handover.item_type == item_type, col(Handover.item_id).in_(list(out)))
+        .order_by(Handover.id)
+    )
+    out.update(dict(handed.all()))
+    return out
 
 
 def holder_id(session: Session, item_type: str, row) -> int | None:

@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from model.tables import County, Finding, Milestone, Plan, ProgrammeYear, Purchase, User
@@ -39,9 +40,30 @@ def _by_county(db: Session, query) -> Counter:
     return Counter(dict(db.exec(query).all()))
 
 
+def _purchase_totals(db: Session, year: int) -> dict[int, tuple[int, int, int, int]]:
+    """Per county: purchases, requested, contracted amount, requested amount. A cancelled
+    purchase will never be requested, so it is not counted as outstanding either."""
+    requested = col(Purchase.status).in_(REQUESTED)
+    query = (
+        select(
+            Purchase.county_id,
+            func.count(),
+            func.coalesce(func.sum(case((requested, 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((col(Purchase.award_date).is_not(None), Purchase.amount), else_=0)),
+                0,
+            ),
+            func.coalesce(func.sum(case((requested, Purchase.amount), else_=0)), 0),
+        )
+        .where(Purchase.year == year, Purchase.status != PurchaseState.cancelled)
+        .group_by(Purchase.county_id)
+    )
+    return {county_id: tuple(int(n) for n in rest) for county_id, *rest in db.exec(query)}
+
+
 def county_rows(db: Session, year: int, day) -> list[CountyRow]:
     plans = {p.county_id: p for p in db.exec(select(Plan).where(Plan.year == year))}
-    purchases = [p for p in db.exec(select(Purchase).where(Purchase.year == year))]
+    purchases = _purchase_totals(db, year)
     overdue = _by_county(db, select(Milestone.county_id, func.count()).where(
         Milestone.year == year, col(Milestone.done_on).is_(None), Milestone.due_on < day,
     ).group_by(Milestone.county_id))  # fmt: skip
@@ -50,15 +72,13 @@ def county_rows(db: Session, year: int, day) -> list[CountyRow]:
     plan_lifecycle = lifecycle_for(ItemType.plan)
     rows = []
     for county in db.exec(select(County).order_by(County.id)):
-        mine = [p for p in purchases if p.county_id == county.id]
-        done = [p for p in mine if p.status in REQUESTED]
+        counted, done, contracted, requested = purchases.get(county.id, (0, 0, 0, 0))
         plan = plans.get(county.id)
         rows.append(CountyRow(
             county=county, plan=plan,
             plan_label=plan_lifecycle.state_label(str(plan.status)) if plan else "尚未建立",
-            purchases=len(mine), requested=len(done),
-            contracted_amount=sum(p.amount for p in mine if p.award_date is not None),
-            requested_amount=sum(p.amount for p in done),
+            purchases=counted, requested=done,
+            contracted_amount=contracted, requested_amount=requested,
             overdue=overdue[county.id], findings=findings[county.id],
         ))  # fmt: skip
     return rows

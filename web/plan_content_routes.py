@@ -22,9 +22,10 @@ from rules.targets import targets as minimum_targets
 from states import plan as plan_states
 from states.errors import Refusal, TransitionConflict, TransitionRefused
 from states.values import ItemType, Role
-from web.access import lifecycle_for, may_write, require_role, visible_item
+from web.access import lifecycle_for, may_write, require_role
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, typed_values, whole
+from web.plans import visible_plan
 
 router = APIRouter()
 
@@ -101,10 +102,6 @@ def _page(request, db, user, plan, *, values=None, problems=None, refusals=None,
     return render(request, "plan_content.html", context, user=user, status_code=status_code)
 
 
-def _plan(db: Session, user: User, plan_id: int) -> Plan:
-    return visible_item(db, user, lifecycle_for(ItemType.plan), plan_id)
-
-
 @router.get("/plans/{plan_id}/content")
 def content_page(
     request: Request,
@@ -112,7 +109,7 @@ def content_page(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    return _page(request, db, user, _plan(db, user, plan_id))
+    return _page(request, db, user, visible_plan(db, user, plan_id))
 
 
 def _read(form, plan: Plan, problems: FieldProblems) -> tuple[dict, dict]:
@@ -139,7 +136,7 @@ async def save_content(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    plan = _plan(db, user, plan_id)
+    plan = visible_plan(db, user, plan_id)
     require_role(user, plan_states.EDIT.roles, "計畫內容由本縣市推動辦公室人員編修。")
     form = await request.form()
     values, problems = typed_values(form), FieldProblems()

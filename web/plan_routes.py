@@ -4,17 +4,19 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from forms.budget_form import BudgetLinesForm
 from forms.errors import FormInvalid
 from forms.labels import ITEM_LABELS
+from model.plan_estimate import per_head_rate
 from model.tables import BudgetLine, County, Plan, User
 from rules import BUSINESS_KEYS, load_rules
 from rules.errors import JingjinError
 from states.values import BudgetItem, ItemType, PlanState
-from web.access import lifecycle_for, may_write, visible_item
+from web.access import lifecycle_for, may_write
 from web.deps import current_user, flash, get_db, render
+from web.plans import budget_lines, visible_plan
 
 router = APIRouter()
 
@@ -44,10 +46,6 @@ KIND_LABELS = {
 }
 
 
-def _plan(db: Session, user: User, plan_id: int) -> Plan:
-    return visible_item(db, user, lifecycle_for(ItemType.plan), plan_id)
-
-
 def may_edit(user: User, plan: Plan) -> bool:
     return (
         may_write(user)
@@ -56,22 +54,15 @@ def may_edit(user: User, plan: Plan) -> bool:
     )
 
 
-def _lines(db: Session, plan: Plan) -> dict[str, BudgetLine]:
-    rows = db.exec(select(BudgetLine).where(BudgetLine.plan_id == plan.id))
-    return {str(r.item): r for r in rows}
-
-
 def downloads() -> list[tuple[str, str, tuple[str, ...]]]:
-    try:
-        from forms.render import FORMATS, KINDS
-    except ImportError:  # the forms package may not offer documents yet
-        return []
+    from forms.render import FORMATS, KINDS
+
     return [(kind, KIND_LABELS.get(kind, kind), FORMATS) for kind in KINDS]
 
 
 def _page(request, db, user, plan, values=None, errors=None, warnings=None, status_code=200):
     rules = load_rules(plan.year)
-    lines = _lines(db, plan)
+    lines = budget_lines(db, plan)
     adm = rules.budget.administration
     context = {
         "plan": plan,
@@ -82,6 +73,8 @@ def _page(request, db, user, plan, values=None, errors=None, warnings=None, stat
         "groups": GROUPS,
         "business_keys": BUSINESS_KEYS,
         "adm": adm,
+        # Read-only for everyone here: the ministry admin sets it (`jingjin rules per-head`).
+        "per_head": per_head_rate(db, rules),
         "editable": may_edit(user, plan),
         "values": values or {},
         "errors": errors or {},
@@ -99,10 +92,10 @@ def budget_page(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    plan = _plan(db, user, plan_id)
+    plan = visible_plan(db, user, plan_id)
     rules = load_rules(plan.year)
     warnings = []
-    lines = _lines(db, plan)
+    lines = budget_lines(db, plan)
     if len(lines) == len(BudgetItem):
         data = {k: _line_dict(v) for k, v in lines.items()}
         try:
@@ -123,7 +116,7 @@ async def save_budget(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    plan = _plan(db, user, plan_id)
+    plan = visible_plan(db, user, plan_id)
     if not may_edit(user, plan):
         raise HTTPException(403, "只有本縣市人員可以在計畫草稿或退回修正時編輯經費。")
     form = await request.form()
@@ -131,7 +124,7 @@ async def save_budget(
     if str(form.get("expected_version", "")) != str(plan.version):
         message = "此計畫已被他人更新，請重新整理後再編輯。"
         return _page(request, db, user, plan, values, {"_": message}, status_code=409)
-    lines = _lines(db, plan)
+    lines = budget_lines(db, plan)
     data = {
         item.value: {"estimate": lines[item.value].estimate if item.value in lines else 0,
                      **{a: form.get(f"{item.value}.{a}", "") for a in ATTRS}}
@@ -174,7 +167,7 @@ def download_form(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    plan = _plan(db, user, plan_id)
+    plan = visible_plan(db, user, plan_id)
     try:
         from forms.render import render as render_form
     except ImportError:

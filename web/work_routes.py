@@ -10,13 +10,14 @@ from states.steps import COUNTY_ROLES
 from states.values import ItemType, Role
 from web.access import lifecycle_for, may_see_county, may_write, require_writer, scope_county
 from web.deps import current_user, flash, get_db, render
-from web.items import county_names, item_title, items_in_scope
-from web.work import actionable, due_soon, open_findings, overdue, state_counts
+from web.items import count_in_scope, county_names, item_title, items_in_scope, page_of
+from web.work import actionable, due_soon, open_findings, overdue, state_counts, totals
 from web.years import programme_year
 
 router = APIRouter()
 
 FINDING_ROLES = frozenset({Role.ministry_reviewer, Role.county_supervisor})
+TODO_SHOWN = 100  # the rest are a click away in each kind's list
 
 
 @router.get("/")
@@ -25,7 +26,9 @@ def my_work(request: Request, user: User = Depends(current_user), db: Session = 
     day = request.app.state.today()
     context = {
         "counts": state_counts(db, county),
+        "totals": totals(db, county, day),
         "todo": actionable(db, user, county, day),
+        "todo_shown": TODO_SHOWN,
         "overdue": overdue(db, county, day),
         "due_soon": due_soon(db, county, day),
         "findings": open_findings(db, county),
@@ -41,10 +44,11 @@ def item_list(
     request: Request,
     item_type: str,
     state: str = "",
+    page: int = 1,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    return list_page(request, db, user, item_type, state)
+    return list_page(request, db, user, item_type, state, page=page)
 
 
 def list_page(
@@ -54,15 +58,16 @@ def list_page(
     item_type: str,
     state: str = "",
     *,
+    page: int = 1,
     refusals: list[Refusal] | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ):
     """One kind of item in the person's scope, with its creation form where they may create."""
     lifecycle = lifecycle_for(item_type)
-    rows = items_in_scope(db, lifecycle, scope_county(user))
-    if state:
-        rows = [r for r in rows if str(r.status) == state]
+    county, states = scope_county(user), [state] if state else None
+    shown = page_of(page, count_in_scope(db, lifecycle, county, states))
+    rows = items_in_scope(db, lifecycle, county, states=states, offset=shown.offset)
     role = Role(user.role)
     events = lifecycle.events_from(state) if state in lifecycle.machine.states_map else []
     bulk = [lifecycle.steps[e] for e in events if e in lifecycle.steps]
@@ -73,6 +78,7 @@ def list_page(
         "lifecycle": lifecycle,
         "rows": [(r, item_title(lifecycle, r)) for r in rows],
         "state": state,
+        "page": shown,
         "states": [(s.id, s.name) for s in lifecycle.machine.states],
         "bulk_steps": bulk,
         "counties": county_names(db),

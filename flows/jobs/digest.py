@@ -13,7 +13,7 @@ from flows.jobs import milestones
 from flows.jobs.checks import RULE_TITLES
 from flows.jobs.context import JobContext
 from flows.jobs.report import JobReport
-from flows.jobs.sweep import SILENT_RULES
+from flows.jobs.sweep import new_findings
 from flows.jobs.windows import digest_period, overdue_working_days
 from model.alerts import ESCALATION, MilestoneAlert
 from model.tables import BudgetLine, County, Finding, User
@@ -97,12 +97,7 @@ def _findings(session: Session, ctx: JobContext, since) -> list[tuple[int, Findi
             BudgetLine,
             (Finding.subject_type == "budget_line") & (BudgetLine.id == Finding.subject_id),
         )
-        .where(
-            Finding.first_seen > since,
-            Finding.first_seen <= ctx.as_of,
-            col(Finding.resolved_on).is_(None),
-            col(Finding.rule_id).not_in(SILENT_RULES),
-        )
+        .where(*new_findings(since, ctx.as_of))
         .order_by(Finding.county_id, Finding.rule_id, Finding.id)
     )
     return [

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Date, Integer, String, and_, exists, literal
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from flows.jobs.windows import Window
 from model.alerts import MilestoneAlert
 from model.milestone_kinds import MILESTONE_TITLES, MilestoneKind
 from model.tables import County, Milestone, Purchase
+from notifications.outbox import dialect_insert
 from notifications.render import ItemView, item_url
 from states.values import ItemType
 
@@ -32,13 +32,23 @@ class OpenMilestone:
     view: ItemView
 
 
-def _insert(session: Session):
-    name = session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(MilestoneAlert)
+_IDS_PER_QUERY = 20_000
 
 
-def fire(session: Session, *, kind: str, window: Window, as_of: date, year: int) -> list[int]:
-    """Record `kind` at `window.level` for every open milestone due in the window."""
+def fire(
+    session: Session,
+    *,
+    kind: str,
+    window: Window,
+    as_of: date,
+    year: int,
+    after_level: int | None = None,
+) -> list[int]:
+    """Record `kind` at `window.level` for every open milestone due in the window.
+
+    With `after_level`, only milestones whose alert at that level fired on an earlier
+    day: escalation goes step by step, so a late first run does not fire every step at once.
+    """
     m = Milestone
     fired_before = exists().where(
         MilestoneAlert.milestone_id == m.id,
@@ -46,6 +56,14 @@ def fire(session: Session, *, kind: str, window: Window, as_of: date, year: int)
         MilestoneAlert.level == window.level,
     )
     conditions = [m.year == year, col(m.done_on).is_(None), ~fired_before]
+    if after_level is not None:
+        previous = exists().where(
+            MilestoneAlert.milestone_id == m.id,
+            MilestoneAlert.kind == kind,
+            MilestoneAlert.level == after_level,
+            MilestoneAlert.fired_on < as_of,
+        )
+        conditions.append(previous)
     if window.after is not None:
         conditions.append(m.due_on > window.after)
     if window.upto is not None:
@@ -57,7 +75,7 @@ def fire(session: Session, *, kind: str, window: Window, as_of: date, year: int)
         literal(as_of, Date),
     ).where(*conditions)
     stmt = (
-        _insert(session)
+        dialect_insert(session, MilestoneAlert)
         .from_select(["milestone_id", "kind", "level", "fired_on"], due)
         .on_conflict_do_nothing(index_elements=["milestone_id", "kind", "level"])
         .returning(MilestoneAlert.milestone_id)
@@ -66,11 +84,19 @@ def fire(session: Session, *, kind: str, window: Window, as_of: date, year: int)
 
 
 def load(session: Session, ids: list[int], base_url: str) -> list[OpenMilestone]:
-    if not ids:
-        return []
+    """The milestones by id, earliest due first, in chunks: PostgreSQL takes at most
+    65,535 parameters a statement, and a catch-up day at national scale fired 83,000."""
+    rows = []
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        rows += session.exec(_load_query(ids[start : start + _IDS_PER_QUERY])).all()
+    rows.sort(key=lambda row: (row.due_on, row.id))
+    return [_open(*row, base_url=base_url) for row in rows]
+
+
+def _load_query(ids: list[int]):
     m = Milestone
     # Columns, not Milestone objects: a busy day loads tens of thousands of them.
-    rows = session.exec(
+    return (
         select(m.id, m.county_id, m.owner_id, m.kind, m.title, m.subject_type, m.subject_id,
                m.due_on, County.name, Purchase.amount)
         .join(County, County.id == Milestone.county_id)
@@ -82,9 +108,7 @@ def load(session: Session, ids: list[int], base_url: str) -> list[OpenMilestone]
             ),
         )
         .where(col(Milestone.id).in_(ids))
-        .order_by(Milestone.due_on, Milestone.id)
     )  # fmt: skip
-    return [_open(*row, base_url=base_url) for row in rows]
 
 
 def _open(mid, county_id, owner_id, kind, title, subject_type, subject_id, due_on, county,

@@ -1,17 +1,25 @@
-"""Reminders before a due date: to the milestone's owner, once per working-day offset."""
+"""Reminders before a due date: to the milestone's owner, once per working-day offset.
+
+The alerts are recorded one per milestone and offset, but an owner gets one mail a day
+listing all of them: a county officer who owns a hundred school milestones would
+otherwise receive dozens of mails on the same morning.
+"""
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from sqlmodel import Session
 
 from flows.jobs import milestones
 from flows.jobs.context import JobContext
+from flows.jobs.milestones import OpenMilestone
 from flows.jobs.report import JobReport
 from flows.jobs.windows import reminder_windows
 from model.alerts import REMINDER
 from notifications.outbox import Outgoing, enqueue
 from notifications.recipients import OWNER_WHY, takes_digest, users_by_id
-from notifications.render import Reader, render_reminder
+from notifications.render import Reader, ReminderLine, render_reminders
 
 
 def send_reminders(session: Session, ctx: JobContext) -> JobReport:
@@ -20,25 +28,39 @@ def send_reminders(session: Session, ctx: JobContext) -> JobReport:
     if not windows:
         report.skipped = "非工作日，不寄提醒"
         return report
-    mails: list[Outgoing] = []
+    fired: list[int] = []
     for window in windows:
         ids = milestones.fire(session, kind=REMINDER, window=window, as_of=ctx.as_of, year=ctx.year)
         report.add(f"提醒（前 {window.level} 個工作天）", len(ids))
-        mails += _mails(session, ctx, milestones.load(session, ids, ctx.base_url), window.level)
-    report.queued = enqueue(session, mails, domain=ctx.mail_domain)
+        fired += ids
+    due = milestones.load(session, fired, ctx.base_url)
+    report.queued = enqueue(session, _mails(session, ctx, due), domain=ctx.mail_domain)
     return report
 
 
-def _mails(session, ctx: JobContext, due: list, offset: int) -> list[Outgoing]:
+def reminder_line(ctx: JobContext, m: OpenMilestone) -> ReminderLine:
+    """The working days actually left, not the offset of the window: a reminder caught up
+    late, or for a due date on a weekend, would otherwise state the wrong number."""
+    cal = ctx.calendar
+    return ReminderLine(
+        m.view, cal.working_days_between(ctx.as_of, m.due_on), cal.is_working_day(m.due_on)
+    )
+
+
+def _mails(session: Session, ctx: JobContext, due: list[OpenMilestone]) -> list[Outgoing]:
     owners = users_by_id(session, (m.owner_id for m in due))
-    mails = []
+    by_owner: dict[int, list[OpenMilestone]] = defaultdict(list)
     for m in due:
         owner = owners.get(m.owner_id)
-        if owner is None or takes_digest(owner):
-            continue
-        rendered = render_reminder(
-            Reader(owner.display_name, OWNER_WHY), m.view, offset, ctx.sender
-        )
-        key = f"remind:{m.id}:{offset}:{owner.id}"
+        if owner is not None and not takes_digest(owner):
+            by_owner[owner.id].append(m)
+    mails = []
+    for owner_id, items in by_owner.items():
+        owner = owners[owner_id]
+        lines = [reminder_line(ctx, m) for m in items]
+        rendered = render_reminders(Reader(owner.display_name, OWNER_WHY), lines, ctx.sender)
+        # The smallest milestone id tells apart a second run on the same day that fired
+        # other milestones (created since): its mail must not be swallowed as a duplicate.
+        key = f"remind:{ctx.as_of.isoformat()}:{owner.id}:{min(m.id for m in items)}"
         mails.append(Outgoing(key, owner.id, owner.email, rendered, OWNER_WHY))
     return mails

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from flows.jobs.checks import CHECKS, RULE_TITLES, Hit
@@ -19,17 +18,22 @@ from flows.jobs.report import JobReport
 from flows.jobs.windows import digest_period
 from model.tables import Finding
 from notifications import recipients
-from notifications.outbox import Outgoing, enqueue
+from notifications.outbox import Outgoing, dialect_insert, enqueue
 from notifications.render import FindingView, Reader, render_finding
 
-# Overdue milestones are alerted by the escalation chain; mailing the ministry about them
-# on the first day would jump that chain.
-SILENT_RULES = frozenset({"milestone.overdue"})
+# Recorded and shown on the dashboard, but not mailed: overdue milestones are alerted by
+# the escalation chain, and a purchase's disbursement is itself a milestone with its own
+# reminders (mailing those too gave the owner two mails for one purchase, and told the
+# ministry on day 1, jumping the chain).
+SILENT_RULES = frozenset(
+    {"milestone.overdue", "purchase.disbursement_overdue", "purchase.disbursement_due_soon"}
+)
 _CHUNK = 2000  # ids per UPDATE: below SQLite's 32,766 bound parameters
 
 
 def compliance_sweep(session: Session, contexts: list[JobContext]) -> JobReport:
-    as_of = contexts[0].as_of
+    ctx = current_context(contexts)
+    as_of = ctx.as_of
     report = JobReport("sweep", as_of)
     hits = {hit.key: hit for ctx in contexts for check in CHECKS for hit in check(session, ctx)}
     known = _known(session)
@@ -38,16 +42,30 @@ def compliance_sweep(session: Session, contexts: list[JobContext]) -> JobReport:
     report.add("新發現", new)
     report.add("仍存在", len(hits) - new)
     report.add("已改善", _resolve_gone(session, as_of))
-    if contexts[0].calendar.is_working_day(as_of):
-        report.queued = enqueue(
-            session, _mails(session, contexts[0], hits), domain=contexts[0].mail_domain
-        )
+    if ctx.calendar.is_working_day(as_of):
+        report.queued = enqueue(session, _mails(session, ctx, hits), domain=ctx.mail_domain)
     return report
 
 
-def _insert(session: Session):
-    name = session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(Finding)
+def current_context(contexts: list[JobContext]) -> JobContext:
+    """The latest year whose calendar covers the day, else the latest year: the oldest
+    year's calendar knows nothing of the holidays and 補班 of the years after it."""
+    year = contexts[0].as_of.year
+    covering = [
+        c for c in contexts if c.rules.calendar.first_year <= year <= c.rules.calendar.last_year
+    ]
+    return (covering or contexts)[-1]
+
+
+def new_findings(since: date, as_of: date) -> tuple:
+    """Conditions on Finding: first seen after `since` up to `as_of`, still open, and of a
+    rule that is mailed. The sweep's mails and the daily digest share them."""
+    return (
+        Finding.first_seen > since,
+        Finding.first_seen <= as_of,
+        col(Finding.resolved_on).is_(None),
+        col(Finding.rule_id).not_in(SILENT_RULES),
+    )
 
 
 def _known(session: Session) -> dict[tuple[str, str, int], tuple[int, date, date | None]]:
@@ -68,7 +86,7 @@ def _insert_new(session: Session, fresh_hits: list[Hit], as_of: date) -> int:
     if not fresh:
         return 0
     stmt = (
-        _insert(session)
+        dialect_insert(session, Finding)
         .on_conflict_do_nothing(index_elements=["rule_id", "subject_type", "subject_id"])
         .returning(Finding.id)
     )
@@ -117,14 +135,7 @@ def _mails(session: Session, ctx: JobContext, hits: dict) -> list[Outgoing]:
     """Mail findings first seen since the previous working day (weekend ones on Monday)."""
     since = digest_period(ctx.as_of, ctx.calendar)
     fresh = session.exec(
-        select(Finding)
-        .where(
-            Finding.first_seen > since,
-            Finding.first_seen <= ctx.as_of,
-            col(Finding.resolved_on).is_(None),
-            col(Finding.rule_id).not_in(SILENT_RULES),
-        )
-        .order_by(Finding.id)
+        select(Finding).where(*new_findings(since, ctx.as_of)).order_by(Finding.id)
     ).all()
     keyed = ((f, hits.get((f.rule_id, f.subject_type, f.subject_id))) for f in fresh)
     found = [(f, hit) for f, hit in keyed if hit is not None]
