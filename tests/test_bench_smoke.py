@@ -1,0 +1,59 @@
+"""The benchmarks run, at a tiny size: valid JSON lines, and the project's answer equals the
+bare reference's wherever the two are comparable. No timing is asserted here."""
+
+import json
+
+import pytest
+
+from bench import deadlines, delivery, sweep, transitions
+from bench.__main__ import main
+from bench.common import bench_database
+
+TINY = 0.01
+KEYS = {"bench", "db", "size", "project_s", "reference_s", "ratio", "target", "met"}
+
+
+@pytest.fixture(scope="module")
+def sqlite_db():
+    with bench_database("sqlite", TINY, quiet=True) as db:
+        yield db
+
+
+def _lines(capsys) -> list[dict]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+
+
+def test_sweep_finds_what_the_bare_query_finds(sqlite_db, capsys):
+    records = sweep.run(sqlite_db, repeat=1)
+    assert [r["bench"] for r in _lines(capsys)] == ["sweep.first_day", "sweep"]
+    assert all(r.keys() >= KEYS for r in records)
+    assert records[1]["same_result"] and records[1]["hits_compared"] > 0
+
+
+def test_deadlines_fire_what_the_bare_query_selects(sqlite_db, capsys):
+    records = deadlines.run(sqlite_db, repeat=1)
+    assert [r["bench"] for r in _lines(capsys)] == ["deadlines.catch_up", "deadlines"]
+    assert records[1]["same_result"] and records[1]["alerts"] > 0
+
+
+def test_transitions_move_the_same_as_hand_written_sql(sqlite_db, capsys):
+    records = transitions.run(sqlite_db, repeat=1)
+    assert [r["bench"] for r in _lines(capsys)] == ["transitions.single", "transitions.batched"]
+    assert all(r.keys() >= KEYS and r["same_result"] for r in records)
+
+
+def test_delivery_sends_every_mail_both_ways(sqlite_db, capsys):
+    (record,) = delivery.run(sqlite_db, repeat=1)
+    assert _lines(capsys)[0].keys() >= KEYS
+    assert record["same_result"] and record["mails"] >= 20
+
+
+@pytest.mark.postgres
+def test_benchmarks_run_on_postgres_with_the_same_results(postgres_engine, capsys):
+    # postgres_engine only proves the server is there; the benchmark makes its own schema.
+    records = main(["--sizes", "0.004", "0.016", "--dbs", "postgres", "--only", "sweep",
+                    "transitions"])  # fmt: skip
+    printed = _lines(capsys)
+    assert all(r in printed for r in json.loads(json.dumps(records, default=str)))
+    assert {r["bench"] for r in printed} >= {"machine", "generate", "sweep", "transitions.single"}
+    assert all(r["same_result"] for r in printed if "same_result" in r)
