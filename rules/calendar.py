@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
 from rules.errors import InputError
 from rules.schema import YearRules
@@ -65,9 +64,6 @@ class WorkCalendar:
                 d += step
         return d
 
-    # A day's escalation asks this for thousands of milestones that share a few hundred
-    # due dates; the calendar is immutable, so each answer can be kept.
-    @lru_cache(maxsize=65536)  # noqa: B019
     def working_days_between(self, a: date, b: date) -> int:
         """Working days d with a < d ≤ b; negative when b is before a.
 
