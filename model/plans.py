@@ -13,12 +13,12 @@ from model.plan_estimate import ESTIMATE_INPUTS, county_estimate, per_head_rate,
 from model.seed import ensure_year
 from model.tables import BudgetChange, BudgetLine, County, Plan, User
 from model.targets_progress import open_plan_milestones
-from model.workflow import Lifecycle, actor_of, advance, load_item, log_creation
+from model.workflow import Lifecycle, actor_of, advance, load_item, log_creation, raise_conflict
 from rules import YearRules, load_rules
 from states import budget_change as change_states
 from states import plan as plan_states
 from states.budget_change import BudgetChangeContext, BudgetChangeMachine
-from states.errors import Refusal, TransitionConflict, TransitionRefused
+from states.errors import Refusal, TransitionRefused
 from states.plan import LineFacts, PlanContext, PlanMachine
 from states.steps import access_refusals, run_guards
 from states.values import BudgetChangeState, BudgetItem, ItemType
@@ -127,7 +127,7 @@ def update_plan_draft(
     """
     row = load_item(session, PLANS, plan_id)
     if expected_version is not None and row.version != expected_version:
-        _conflict(PLANS, row)
+        raise_conflict(PLANS, row)
     refusals = access_refusals(plan_states.EDIT, actor_of(user), row.county_id)
     if row.status not in plan_states.EDITABLE_STATES:
         refusals.append(
@@ -198,12 +198,6 @@ def approve_plan(
         letter_no=letter_no.strip() or None,
         expected_version=expected_version,
         today=today,
-    )
-
-
-def _conflict(lifecycle: Lifecycle, row) -> None:
-    raise TransitionConflict(
-        lifecycle.item_name(row.id), str(row.status), lifecycle.state_label(row.status)
     )
 
 

@@ -9,6 +9,7 @@ from model.tables import BudgetLine, Closure, Milestone, Plan, Product, Purchase
 from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules
 from states.errors import Refusal, TransitionRefused
+from states.plan import APPROVED_STATES
 from states.purchase import (
     DISBURSEMENT_MILESTONE,
     STEPS,
@@ -18,9 +19,7 @@ from states.purchase import (
     within_approved_line,
 )
 from states.steps import COUNTY_ROLES
-from states.values import BudgetItem, ItemType, PlanState, PurchaseState
-
-APPROVED_PLAN_STATES = (PlanState.approved, PlanState.in_execution)
+from states.values import BudgetItem, ItemType, PurchaseState
 
 
 def _product(session: Session, row: Purchase, serial: str | None) -> ProductFacts | None:
@@ -77,7 +76,7 @@ def context(session, row: Purchase, step, evidence, rules: YearRules, today: dat
         today=today,
         evidence=evidence,
         product=_product(session, row, serial),
-        plan_approved=plan is not None and plan.status in APPROVED_PLAN_STATES,
+        plan_approved=plan is not None and plan.status in APPROVED_STATES,
         content_line=_content_line(session, plan) if reads_line else 0,
         contracted_elsewhere=_contracted_elsewhere(session, row) if reads_line else 0,
         contract_amount=row.amount,

@@ -17,6 +17,7 @@ from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules, load_rules
 from rules.settlement import BP, Statement, statement, statement_from_dict
 from states.errors import Refusal, TransitionRefused, UnknownItem
+from states.plan import APPROVED_STATES
 from states.reimbursement import (
     SETTLEMENT_MILESTONE,
     STEPS,
@@ -24,9 +25,7 @@ from states.reimbursement import (
     ReimbursementContext,
     ReimbursementMachine,
 )
-from states.values import ItemType, PlanState, Role
-
-APPROVED_PLAN_STATES = (PlanState.approved, PlanState.in_execution)
+from states.values import ItemType, Role
 
 
 def settlement_due(rules: YearRules) -> date:
@@ -192,7 +191,7 @@ def _creation_refusals(session: Session, user: User, plan: Plan, total: int) -> 
         out.append(Refusal("access.role", "經費請撥由縣市主管建立。"))
     elif actor.county_id != plan.county_id:
         out.append(Refusal("access.county", "您只能處理自己縣市的項目。"))
-    if plan.status not in APPROVED_PLAN_STATES:
+    if plan.status not in APPROVED_STATES:
         out.append(
             Refusal("reimbursement.plan_approved", "縣市實施計畫尚未核定，不得申請經費請撥。")
         )

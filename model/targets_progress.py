@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 
 from model.activities import Activity, companion_schools_reached
 from model.milestone_kinds import MilestoneKind
+from model.plan_estimate import school_facts
 from model.tables import Milestone, Plan, School, User
-from rules import SchoolFacts, YearRules, load_rules, targets
+from rules import YearRules, load_rules, targets
 from states.activity import ActivityKind, Semester, plan_semesters, rate_text, semester_of
 from states.values import ItemType, Role
 
@@ -36,15 +37,6 @@ class Progress:
 
 
 # ------------------------------------------------------------------ targets
-def school_facts(session: Session, county_id: int, year: int) -> list[SchoolFacts]:
-    rows = session.exec(
-        select(School.level, School.area, School.classes, School.teachers, School.students).where(
-            School.county_id == county_id, School.year == year
-        )
-    )
-    return [SchoolFacts(lv, area == "偏遠", c, t, s) for lv, area, c, t, s in rows]
-
-
 def _plan(session: Session, county_id: int, year: int) -> Plan | None:
     return session.exec(select(Plan).where(Plan.county_id == county_id, Plan.year == year)).first()
 

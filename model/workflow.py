@@ -105,7 +105,7 @@ def advance(
     # state, its figures or what its guards would have found.
     _refuse_now(county_refusals(actor, row.county_id))
     if expected_version is not None and row.version != expected_version:
-        _conflict(lifecycle, row)
+        raise_conflict(lifecycle, row)
     step = check_event(lifecycle, row.status, event)
     _refuse_now(role_refusals(step, actor))
     rules = load_rules(row.year)
@@ -142,7 +142,7 @@ def _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rule
         return _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today)
     except StaleDataError:
         session.rollback()
-        _conflict(lifecycle, session.get(lifecycle.table, row.id, populate_existing=True))
+        raise_conflict(lifecycle, session.get(lifecycle.table, row.id, populate_existing=True))
 
 
 def _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today):
@@ -187,7 +187,7 @@ def _close_milestones(session, lifecycle, row, step, today) -> None:
         milestone.evidence = {**milestone.evidence, "closed_by": step.event}
 
 
-def _conflict(lifecycle: Lifecycle, row) -> None:
+def raise_conflict(lifecycle: Lifecycle, row) -> None:
     raise TransitionConflict(
         lifecycle.item_name(row.id), str(row.status), lifecycle.state_label(row.status)
     )

@@ -14,9 +14,9 @@ from forms.errors import FormInvalid
 from forms.labels import TARGET_LABELS
 from forms.outline import PLAN_SECTIONS, section_heading
 from forms.plan_form import PlanSectionsForm
+from model.plan_estimate import school_facts
 from model.plans import update_plan_draft
 from model.tables import County, Plan, User
-from model.targets_progress import school_facts
 from rules import load_rules
 from rules.targets import targets as minimum_targets
 from states import plan as plan_states
