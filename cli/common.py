@@ -4,6 +4,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -23,6 +24,17 @@ EXIT_CONFLICT = 4  # somebody else changed the item first
 def fail(message: str, code: int = EXIT_INPUT) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(code)
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """An ISO day from an option; a clear refusal naming the option otherwise."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}「{text}」不是 YYYY-MM-DD 格式的日期。")
+        raise  # unreachable: fail exits
 
 
 def exit_code_for(error: JingjinError) -> int:

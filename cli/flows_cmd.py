@@ -3,11 +3,9 @@
 They call the same functions as the Prefect flows, so no Prefect server is needed.
 """
 
-from datetime import date
-
 import typer
 
-from cli.common import fail, reports_errors
+from cli.common import parse_day, reports_errors
 from flows.jobs import run
 from flows.jobs.report import JobReport
 from model.db import get_engine
@@ -15,15 +13,6 @@ from model.migrate import require_migrated
 from notifications.smtp import deliver as deliver_outbox
 
 AS_OF_HELP = "以哪一天為準 (YYYY-MM-DD)，預設為今天 (Asia/Taipei)"
-
-
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"日期格式應為 YYYY-MM-DD，收到「{text}」")
 
 
 def _print(title: str, report: JobReport) -> None:
@@ -35,7 +24,7 @@ def _print(title: str, report: JobReport) -> None:
 def _job(title: str, job, as_of: str | None) -> None:
     engine = get_engine()
     require_migrated(engine)
-    _print(title, job(engine, _day(as_of)))
+    _print(title, job(engine, parse_day(as_of, "--as-of")))
 
 
 @reports_errors

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from sqlmodel import Session, select
 
-from cli.common import database, fail, print_json, reports_errors
+from cli.common import database, fail, parse_day, print_json, reports_errors
 from cli.item_common import AS_HELP, JSON_HELP, find_user
 from forms.display import roc_date
 from model.tables import Milestone
@@ -188,7 +188,7 @@ def run_advance(
     as_json: bool,
     typed: dict[EvidenceOption, Any],
 ) -> None:
-    day = parse_day(today)
+    day = parse_day(today, "--today")
     data = _evidence(lifecycle, event, evidence, typed)
     with database() as session:
         user = find_user(session, as_user)
@@ -230,16 +230,6 @@ def run_advance(
             f"注意：「{m['title']}」期限 {roc_date(date.fromisoformat(m['due_on']))}，"
             f"於 {roc_date(date.fromisoformat(m['done_on']))} 完成，已逾期；此事將列入查核紀錄。"
         )
-
-
-def parse_day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--today「{text}」不是 YYYY-MM-DD 格式的日期。")
-        raise  # unreachable: fail exits
 
 
 def _evidence(

@@ -12,8 +12,8 @@ from typing import Any
 import typer
 from sqlmodel import Session, select
 
-from cli.common import database, fail, print_json, reports_errors
-from cli.item_advance import advance_command_for, json_object, parse_day
+from cli.common import database, fail, parse_day, print_json, reports_errors
+from cli.item_advance import advance_command_for, json_object
 from cli.item_common import (
     AS_HELP,
     FIELD_LABELS,
@@ -127,7 +127,7 @@ def _new_budget_change(lifecycle: Lifecycle) -> Callable:
         proposed = json_object(lines, "--lines")
         with database() as session:
             user = find_user(session, as_user)
-            row = create(session, user, plan, proposed, reason, today=parse_day(today))
+            row = create(session, user, plan, proposed, reason, today=parse_day(today, "--today"))
             _created(lifecycle, row, as_json)
 
     return new

@@ -29,8 +29,16 @@ def per_head_command(
     as_user: str = typer.Option(..., "--as", help=AS_HELP),
 ) -> None:
     """設定「6 數位內容及教學軟體」的每位師生補助額（限教育部管理者）。"""
-    from model.plan_estimate import set_per_head_rate
+    from model.clock import local
+    from model.plan_estimate import per_head_rate_changes, set_per_head_rate
 
     with database() as session:
+        before = per_head_rate_changes(session, year)
         row = set_per_head_rate(session, find_user(session, as_user), year, amount)
         typer.echo(f"{row.year} 年度數位內容每位師生補助額已設為 {money(row.per_head_rate)} 元。")
+        for change, actor in before:
+            was = "規則檔預設" if change.previous is None else f"{money(change.previous)} 元"
+            typer.echo(
+                f"  先前：{roc_date(local(change.at).date())} {actor.display_name} "
+                f"由{was}設為 {money(change.amount)} 元"
+            )

@@ -12,7 +12,7 @@ from forms.budget_form import BudgetLinesForm
 from forms.errors import FormInvalid
 from forms.plan_form import PlanSectionsForm
 from model.counties import county_for_name
-from model.plan_estimate import county_estimate
+from model.plan_estimate import county_estimate, county_plan
 from model.tables import BudgetLine, County, Plan, School
 from rules import Estimate, InputError, YearRules, load_rules
 from states.values import BudgetItem
@@ -52,7 +52,7 @@ def find_county(session: Session, county: str) -> County:
 def load_plan_data(session: Session, county: str, year: int) -> PlanData:
     row = find_county(session, county)
     rules = load_rules(year)
-    plan = session.exec(select(Plan).where(Plan.county_id == row.id, Plan.year == year)).first()
+    plan = county_plan(session, row.id, year)
     if plan is None:
         raise InputError("plan", f"{row.name}尚無 {year} 年度實施計畫")
     est, minimums = county_estimate(session, row, rules)

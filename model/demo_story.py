@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from forms.display import roc_date
 from model import clock
 from model.activities import record_activity
+from model.assignments import county_reviewers
 from model.clock import TAIPEI
 from model.counties import COUNTIES
 from model.demo_data import (
@@ -147,13 +148,19 @@ def _users(session: Session, names: list[str]) -> dict[str, User]:
 def _cast(session: Session, county: County) -> Cast:
     prefix = county.code.lower()
     names = [f"{prefix}.staff1", f"{prefix}.staff2", f"{prefix}.supervisor"]
-    users = _users(session, [*names, "moe.reviewer1", "moe.reviewer2"])
+    ministry = ["moe.reviewer1", "moe.reviewer2"]
+    users = _users(session, [*names, *ministry])
+    # The county's assigned reviewer decides its plan, as the mails and the digest say;
+    # the other one records the money paid.
+    assigned = county_reviewers(session, [county.id]).get(county.id)
+    reviewer = assigned[0] if assigned else users[ministry[0]]
+    cashier = next(users[n] for n in ministry if users[n].id != reviewer.id)
     return Cast(
         county=county,
         staff=[users[names[0]], users[names[1]]],
         supervisor=users[names[2]],
-        reviewer=users["moe.reviewer1"],
-        cashier=users["moe.reviewer2"],
+        reviewer=reviewer,
+        cashier=cashier,
     )
 
 

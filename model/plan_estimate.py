@@ -11,10 +11,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from model.seed import ensure_year
-from model.tables import County, Plan, ProgrammeYear, School, User
+from model.tables import County, PerHeadRateChange, Plan, ProgrammeYear, School, User
 from model.workflow import actor_of
 from rules import Estimate, SchoolFacts, YearRules, estimate, load_rules, targets
 from states.errors import Refusal, TransitionRefused
+from states.evidence import is_whole
 from states.steps import Step, role_refusals
 from states.values import Role
 
@@ -56,7 +57,7 @@ def per_head_rate(session: Session, rules: YearRules) -> int:
 def set_per_head_rate(session: Session, user: User, year: int, amount: int) -> ProgrammeYear:
     """The ministry admin sets the year's per-head amount (the CLI and the demo call this)."""
     refusals = role_refusals(SET_PER_HEAD, actor_of(user))
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+    if not is_whole(amount):
         refusals.append(
             Refusal(
                 "evidence.format", f"每位師生補助額須為不小於 0 的整數（元），收到 {amount!r}。"
@@ -66,10 +67,30 @@ def set_per_head_rate(session: Session, user: User, year: int, amount: int) -> P
         raise TransitionRefused(refusals)
     load_rules(year)  # an unknown year is refused before anything is stored
     row = ensure_year(session, year)
+    session.add(
+        PerHeadRateChange(year=year, previous=row.per_head_rate, amount=amount, actor_id=user.id)
+    )
     row.per_head_rate = amount
     session.add(row)
     session.flush()
     return row
+
+
+def per_head_rate_changes(session: Session, year: int) -> list[tuple[PerHeadRateChange, User]]:
+    """Every setting of the year's per-head amount, oldest first, with who set it."""
+    change = PerHeadRateChange
+    rows = session.exec(
+        select(change, User)
+        .join(User, User.id == change.actor_id)
+        .where(change.year == year)
+        .order_by(change.id)
+    )
+    return list(rows.all())
+
+
+def county_plan(session: Session, county_id: int, year: int) -> Plan | None:
+    """A county's plan for a year; there is at most one."""
+    return session.exec(select(Plan).where(Plan.county_id == county_id, Plan.year == year)).first()
 
 
 def county_estimate(
@@ -77,9 +98,7 @@ def county_estimate(
 ) -> tuple[Estimate, dict[str, int]]:
     """The estimate uses the inputs the county put in its plan for the year, if any."""
     facts = school_facts(session, county.id, rules.year)
-    plan = session.exec(
-        select(Plan).where(Plan.county_id == county.id, Plan.year == rules.year)
-    ).first()
+    plan = county_plan(session, county.id, rules.year)
     inputs = county_inputs(plan.inputs if plan else {})
     rate = per_head_rate(session, rules)
     return estimate(facts, rules, **inputs, per_head=rate), targets(facts, rules)

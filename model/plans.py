@@ -9,11 +9,25 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from forms.display import roc_date
-from model.plan_estimate import ESTIMATE_INPUTS, county_estimate, per_head_rate, school_facts
+from model.plan_estimate import (
+    ESTIMATE_INPUTS,
+    county_estimate,
+    county_plan,
+    per_head_rate,
+    school_facts,
+)
 from model.seed import ensure_year
-from model.tables import BudgetChange, BudgetLine, County, Plan, User
+from model.tables import BudgetChange, BudgetLine, County, Plan, Reimbursement, User
 from model.targets_progress import open_plan_milestones
-from model.workflow import Lifecycle, actor_of, advance, load_item, log_creation, raise_conflict
+from model.workflow import (
+    Lifecycle,
+    actor_of,
+    advance,
+    column_values,
+    load_item,
+    log_creation,
+    raise_conflict,
+)
 from rules import YearRules, load_rules
 from states import budget_change as change_states
 from states import plan as plan_states
@@ -68,7 +82,7 @@ def record_plan(session, row: Plan, step, evidence, rules: YearRules, today: dat
 def open_milestones(session, row: Plan, kind: str, rules: YearRules, today: date):
     if kind != plan_states.PLAN_MILESTONES:
         return []
-    return open_plan_milestones(session, row, rules, today)
+    return [column_values(m) for m in open_plan_milestones(session, row, rules, today)]
 
 
 PLANS = Lifecycle(
@@ -84,14 +98,10 @@ PLANS = Lifecycle(
 
 
 # ------------------------------------------------------------------ create and edit
-def _find_plan(session: Session, county_id: int, year: int) -> Plan | None:
-    return session.exec(select(Plan).where(Plan.county_id == county_id, Plan.year == year)).first()
-
-
 def create_plan(session: Session, user: User, county_id: int, year: int) -> Plan:
     """A county's plan for the year, in 草稿; one per county and year."""
     refusals = access_refusals(plan_states.CREATE, actor_of(user), county_id)
-    existing = _find_plan(session, county_id, year)
+    existing = county_plan(session, county_id, year)
     if existing is not None:
         refusals.append(
             Refusal(
@@ -215,6 +225,11 @@ def _other_pending(session: Session, plan_id: int, change_id: int | None) -> int
     return session.exec(query.select_from(BudgetChange)).one()
 
 
+def _settlement_status(session: Session, plan_id: int) -> str | None:
+    status = session.exec(select(Reimbursement.status).where(Reimbursement.plan_id == plan_id))
+    return status.first()
+
+
 def _change_context(session, plan: Plan, proposed, change_id, evidence, rules) -> Any:
     return BudgetChangeContext(
         rules=rules,
@@ -222,6 +237,7 @@ def _change_context(session, plan: Plan, proposed, change_id, evidence, rules) -
         current=line_facts(session, plan.id),
         proposed=proposed,
         other_pending=_other_pending(session, plan.id, change_id),
+        settlement_status=_settlement_status(session, plan.id),
         evidence=evidence,
     )
 

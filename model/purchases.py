@@ -2,9 +2,10 @@
 
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
+from model.plan_estimate import county_plan
 from model.tables import BudgetLine, Closure, Milestone, Plan, Product, Purchase, User
 from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules
@@ -16,6 +17,9 @@ from states.purchase import (
     ProductFacts,
     PurchaseContext,
     PurchaseMachine,
+    data_clause,
+    plan_approved,
+    product_listed,
     within_approved_line,
 )
 from states.steps import COUNTY_ROLES
@@ -33,12 +37,6 @@ def _product(session: Session, row: Purchase, serial: str | None) -> ProductFact
     if product is None:
         return None
     return ProductFacts(product.serial, product.name, product.needs_data_clause)
-
-
-def _plan(session: Session, row: Purchase) -> Plan | None:
-    return session.exec(
-        select(Plan).where(Plan.county_id == row.county_id, Plan.year == row.year)
-    ).first()
 
 
 def _content_line(session: Session, plan: Plan | None) -> int:
@@ -65,17 +63,23 @@ def _contracted_elsewhere(session: Session, row: Purchase) -> int:
     return int(total)
 
 
+# The guards that read each fact. A fact is read only for the steps whose guards read it:
+# the line's money is a sum over the county's purchases, which grows with every year kept,
+# and the plan and product are two more queries most steps do not need.
+READS_PRODUCT = frozenset({product_listed, data_clause})
+READS_PLAN = frozenset({plan_approved, within_approved_line})
+
+
 def context(session, row: Purchase, step, evidence, rules: YearRules, today: date):
-    plan = _plan(session, row)
+    guards = frozenset(step.guards)
+    plan = county_plan(session, row.county_id, row.year) if guards & READS_PLAN else None
     serial = getattr(evidence, "product_serial", None)
-    # The line's money is a sum over the county's purchases, which grows with every year
-    # kept: read it only for the step whose guard reads it (the contract).
-    reads_line = within_approved_line in step.guards
+    reads_line = within_approved_line in guards
     return PurchaseContext(
         rules=rules,
         today=today,
         evidence=evidence,
-        product=_product(session, row, serial),
+        product=_product(session, row, serial) if guards & READS_PRODUCT else None,
         plan_approved=plan is not None and plan.status in APPROVED_STATES,
         content_line=_content_line(session, plan) if reads_line else 0,
         contracted_elsewhere=_contracted_elsewhere(session, row) if reads_line else 0,
@@ -118,29 +122,38 @@ def record(session, row: Purchase, step, evidence, rules: YearRules, today: date
         row.evidence = {**row.evidence, step.event: evidence.model_dump(mode="json")}
 
 
+_milestone = Milestone.__table__.c
+# Core, built once: the ORM's per-query set-up cost more than this lookup by index.
+_MILESTONE_OF = (
+    select(_milestone.id)
+    .where(
+        _milestone.kind == bindparam("kind"),
+        _milestone.subject_type == ItemType.purchase.value,
+        _milestone.subject_id == bindparam("subject_id"),
+    )
+    .limit(1)
+)
+
+
 def open_milestones(session, row: Purchase, kind: str, rules: YearRules, today: date):
     if kind != DISBURSEMENT_MILESTONE:
         return []
-    exists = session.exec(
-        select(Milestone.id).where(
-            Milestone.kind == kind,
-            Milestone.subject_type == ItemType.purchase,
-            Milestone.subject_id == row.id,
-        )
-    ).first()
-    if exists:
+    params = {"kind": kind, "subject_id": row.id}
+    if session.connection().execute(_MILESTONE_OF, params).first() is not None:
         return []
-    milestone = Milestone(
-        county_id=row.county_id,
-        year=row.year,
-        kind=kind,
-        title=f"軟體採購「{row.title}」完成經費請撥",
-        subject_type=ItemType.purchase,
-        subject_id=row.id,
-        owner_id=row.owner_id,
-        due_on=rules.software.disbursement_deadline.date,
-    )
-    return [milestone]
+    return [
+        {
+            "county_id": row.county_id,
+            "year": row.year,
+            "kind": kind,
+            "title": f"軟體採購「{row.title}」完成經費請撥",
+            "subject_type": ItemType.purchase,
+            "subject_id": row.id,
+            "owner_id": row.owner_id,
+            "due_on": rules.software.disbursement_deadline.date,
+            "evidence": {},
+        }
+    ]
 
 
 PURCHASES = Lifecycle(
@@ -178,7 +191,7 @@ def create_purchase(
         refusals.append(Refusal("evidence.format", "預估金額須為不小於 0 的整數（元）。"))
     if refusals:
         raise TransitionRefused(refusals)
-    plan = session.exec(select(Plan).where(Plan.county_id == county_id, Plan.year == year)).first()
+    plan = county_plan(session, county_id, year)
     row = Purchase(
         county_id=county_id,
         year=year,

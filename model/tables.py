@@ -60,6 +60,19 @@ class ProgrammeYear(SQLModel, table=True):
     per_head_rate: int | None = Field(default=None)
 
 
+class PerHeadRateChange(SQLModel, table=True):
+    """Who set a year's per-head amount, when, and from what: every setting is kept."""
+
+    __tablename__: ClassVar[str] = "per_head_rate_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(foreign_key="programme_year.year", index=True)
+    previous: int | None = None  # None: the rules file's amount applied until then
+    amount: int
+    actor_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(default_factory=now)
+
+
 class School(SQLModel, table=True):
     """One row of the 附錄 school list of a year."""
 
@@ -327,7 +340,8 @@ class Finding(SQLModel, table=True):
     subject_id: int
     message: str
     first_seen: date
-    last_seen: date
+    # No last_seen: the sweep resolves a finding by set difference the day its subject no
+    # longer breaks the rule, so an open finding is one seen by the latest sweep.
     resolved_on: date | None = None
     acknowledged_by: int | None = Field(default=None, foreign_key="user.id")
 
@@ -355,6 +369,10 @@ class Notification(SQLModel, table=True):
     last_error: str = ""
     created_at: datetime = Field(default_factory=now)
     sent_at: datetime | None = None
+    # The message exactly as sent, serialized once when queued, so that no send repeats
+    # that work and every retry is the same bytes. Null on rows queued before revision
+    # 0008: the deliverer composes those when it sends them.
+    mime: bytes | None = None
 
 
 class Closure(SQLModel, table=True):

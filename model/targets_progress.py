@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from model.activities import Activity, companion_schools_reached
 from model.milestone_kinds import MilestoneKind
-from model.plan_estimate import school_facts
+from model.plan_estimate import county_plan, school_facts
 from model.tables import Milestone, Plan, School, User
 from rules import YearRules, load_rules, targets
 from states.activity import ActivityKind, Semester, plan_semesters, rate_text, semester_of
@@ -37,14 +37,10 @@ class Progress:
 
 
 # ------------------------------------------------------------------ targets
-def _plan(session: Session, county_id: int, year: int) -> Plan | None:
-    return session.exec(select(Plan).where(Plan.county_id == county_id, Plan.year == year)).first()
-
-
 def target_numbers(session: Session, county_id: int, year: int, rules: YearRules) -> dict:
     """The plan's own target where it set one, else the year's minimum."""
     minimums = targets(school_facts(session, county_id, year), rules)
-    plan = _plan(session, county_id, year)
+    plan = county_plan(session, county_id, year)
     chosen = plan.targets if plan is not None else {}
     return {
         key: chosen[key] if isinstance(chosen.get(key), int) else minimum

@@ -6,9 +6,11 @@ by calling these functions with plain values.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -17,6 +19,14 @@ from forms.display import ntd, roc_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SENDER = "數位學習精進方案管考系統"
+
+# A supervisor's or the ministry's escalation mail lists at most this many items, the
+# longest overdue first, after a summary per county; the rest are in the web UI. At
+# national scale a county supervisor's step-2 mail would otherwise list ~900 items and
+# a reviewer's thousands: nobody reads that far, and 20 (~120 lines of text) still shows
+# what kind of items are late. An owner's own items are always listed in full: each one
+# is something that person has to do.
+ESCALATION_ITEMS_SHOWN = 20
 
 # What an escalation step asks of its reader, by the rules' `to` of the step.
 STEP_TEXT = {
@@ -56,7 +66,8 @@ class ReminderLine:
     left: int
     due_on_working_day: bool = True
 
-    @property
+    # Cached: both the text and the HTML template show them, for every line.
+    @cached_property
     def due_text(self) -> str:
         """113/11/30, with the weekday when nobody works that day: 113/11/30（星期六）."""
         shown = roc_date(self.item.due_on)
@@ -67,7 +78,7 @@ class ReminderLine:
             weekday += "，放假"
         return f"{shown}（{weekday}）"
 
-    @property
+    @cached_property
     def left_text(self) -> str:
         # 0 happens only for a due date on a non-working day right after today.
         return f"剩 {self.left} 個工作天" if self.left > 0 else "今天是期限前最後一個工作天"
@@ -78,6 +89,28 @@ class EscalationLine:
     item: ItemView
     overdue: int
     owner: str = ""
+
+
+@dataclass(frozen=True)
+class CountySummary:
+    """A county's items in one escalation mail: how many, of which kind, how late."""
+
+    county: str
+    count: int
+    kinds: tuple[tuple[str, int], ...]  # (kind title, items), the most frequent first
+    overdue_min: int
+    overdue_max: int
+    amount: int | None  # the sum over the items that have an amount, None if none has
+
+    @property
+    def kinds_text(self) -> str:
+        return "、".join(f"{kind} {n} 件" for kind, n in self.kinds)
+
+    @property
+    def overdue_text(self) -> str:
+        if self.overdue_min == self.overdue_max:
+            return f"{self.overdue_min} 個工作天"
+        return f"{self.overdue_min} 至 {self.overdue_max} 個工作天"
 
 
 @dataclass(frozen=True)
@@ -100,6 +133,13 @@ class Reader:
 
 def item_url(base_url: str, subject_type: str, subject_id: int) -> str:
     return f"{base_url.rstrip('/')}/items/{subject_type}/{subject_id}"
+
+
+def overdue_list_url(base_url: str) -> str:
+    """The web's list of overdue items in the reader's scope ("我的工作", 逾期未完成): a
+    supervisor sees their county's, the ministry every county's. No page lists one
+    county's overdue items yet."""
+    return f"{base_url.rstrip('/')}/"
 
 
 @cache
@@ -152,19 +192,88 @@ def render_escalation(
 
 
 def render_escalations(
-    reader: Reader, lines: list[EscalationLine], *, step: int, target: str, sender: str = SENDER
+    reader: Reader,
+    lines: list[EscalationLine],
+    *,
+    step: int,
+    target: str,
+    sender: str = SENDER,
+    list_url: str = "",
 ) -> Rendered:
-    """One mail for all the items reaching escalation step `step` for one reader today."""
+    """One mail for all the items reaching escalation step `step` for one reader today.
+
+    Beyond ESCALATION_ITEMS_SHOWN items, a reader other than the owner gets a summary
+    per county, the longest overdue items (ties in the order given) and `list_url`.
+    """
+    listing = EscalationList.of(lines, cut=target != "owner")
+    return render_escalation_list(
+        reader, listing, step=step, target=target, sender=sender, list_url=list_url
+    )
+
+
+def render_escalation_list(
+    reader: Reader,
+    listing: EscalationList,
+    *,
+    step: int,
+    target: str,
+    sender: str = SENDER,
+    list_url: str = "",
+) -> Rendered:
     return render(
-        "escalation", reader, sender, lines=lines, step=step, step_text=STEP_TEXT[target],
-        places=_places(lines),
+        "escalation", reader, sender, listing=listing, list_url=list_url, step=step,
+        step_text=STEP_TEXT[target],
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class EscalationList:
+    """A reader's escalated items: `total` of them, the ones listed, and when that is not
+    all of them a summary per county. The jobs build it from SQL summaries at national
+    scale (flows/jobs/milestones.py) without loading every item."""
+
+    total: int
+    shown: list[EscalationLine]
+    summaries: list[CountySummary]
+    places: str  # 新竹縣, or 新竹縣等 when the items are in several counties
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.shown)
+
+    @classmethod
+    def of(cls, lines: list[EscalationLine], *, cut: bool = True) -> EscalationList:
+        if not cut or len(lines) <= ESCALATION_ITEMS_SHOWN:
+            return cls(len(lines), lines, [], _places(lines))
+        shown = sorted(lines, key=lambda line: -line.overdue)[:ESCALATION_ITEMS_SHOWN]
+        return cls(len(lines), shown, county_summaries(lines), _places(lines))
+
+
+def county_summaries(lines: list[EscalationLine]) -> list[CountySummary]:
+    """Per county, the most items first; amounts are summed as exact integers."""
+    by_county: dict[str, list[EscalationLine]] = {}
+    for line in lines:
+        by_county.setdefault(line.item.county, []).append(line)
+    summaries = []
+    for county, mine in by_county.items():
+        kinds = Counter(line.item.kind_title for line in mine)
+        amounts = [line.item.amount for line in mine if line.item.amount is not None]
+        overdue = [line.overdue for line in mine]
+        summaries.append(CountySummary(
+            county, len(mine), tuple(kinds.most_common()), min(overdue), max(overdue),
+            sum(amounts) if amounts else None,
+        ))  # fmt: skip
+    return sorted(summaries, key=lambda s: -s.count)
+
+
 def _places(lines: list[ReminderLine] | list[EscalationLine]) -> str:
-    """新竹縣, or 新竹縣等 when the items are in several counties."""
-    counties = list(dict.fromkeys(line.item.county for line in lines))
-    return counties[0] + ("等" if len(counties) > 1 else "") if counties else ""
+    return places_text(line.item.county for line in lines)
+
+
+def places_text(counties: Iterable[str]) -> str:
+    """新竹縣, or 新竹縣等 when the items are in several counties (given in item order)."""
+    distinct = list(dict.fromkeys(counties))
+    return distinct[0] + ("等" if len(distinct) > 1 else "") if distinct else ""
 
 
 def render_finding(
@@ -181,16 +290,15 @@ def render_digest(
     *,
     as_of: date,
     since: date,
-    escalations: list[EscalationLine],
+    escalations: EscalationList | list[EscalationLine],
     findings: list[FindingView],
     sender: str = SENDER,
+    list_url: str = "",
 ) -> Rendered:
+    """Escalations are cut to a summary and the longest overdue as in a ministry mail."""
+    if not isinstance(escalations, EscalationList):
+        escalations = EscalationList.of(escalations)
     return render(
-        "digest",
-        reader,
-        sender,
-        as_of=as_of,
-        since=since,
-        escalations=escalations,
-        findings=findings,
-    )
+        "digest", reader, sender, as_of=as_of, since=since, listing=escalations,
+        findings=findings, list_url=list_url,
+    )  # fmt: skip

@@ -10,6 +10,7 @@ from rules.errors import InputError
 from rules.schema import YearRules
 
 _DAY = timedelta(days=1)
+_COUNTS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class WorkCalendar:
         object.__setattr__(self, "holidays", frozenset(holidays))
         object.__setattr__(self, "makeup_workdays", frozenset(makeup_workdays))
         object.__setattr__(self, "closures", frozenset(closures))
+        # The calendar never changes, so a count is walked once per pair of dates: a day's
+        # escalations ask for ~20,000 counts over only a few hundred distinct due dates.
+        object.__setattr__(self, "_counts", {})
 
     @classmethod
     def from_rules(cls, rules: YearRules, extra_closures: Iterable[date] = ()) -> WorkCalendar:
@@ -71,6 +75,14 @@ class WorkCalendar:
         """
         if b < a:
             return -self.working_days_between(b, a)
+        count = self._counts.get((a, b))
+        if count is None:
+            if len(self._counts) >= _COUNTS_KEPT:  # a long-lived calendar stays small
+                self._counts.clear()
+            count = self._counts[a, b] = self._walk(a, b)
+        return count
+
+    def _walk(self, a: date, b: date) -> int:
         count, d = 0, a
         while d < b:
             d += _DAY

@@ -13,6 +13,7 @@ from enum import StrEnum
 from forms.display import roc_date
 from model.milestone_kinds import MilestoneKind
 from rules import YearRules
+from states.evidence import is_whole
 from states.steps import COUNTY_ROLES, Step, rule
 
 
@@ -175,11 +176,6 @@ class ActivityContext:
     companion_days_before: int = 0
 
 
-def is_count(value: object) -> bool:
-    # bool is an int subclass; True teachers would be nonsense.
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 # ------------------------------------------------------------------ guards
 @rule("activity.kind")
 def known_kind(ctx: ActivityContext) -> str | None:
@@ -233,7 +229,7 @@ def counts_valid(ctx: ActivityContext) -> str | None:
     problems += [
         f"{FIELD_LABELS[n]}須為不小於 0 的整數（收到 {counts[n]!r}）"
         for n in COUNT_FIELDS
-        if counts.get(n) is not None and not is_count(counts[n])
+        if counts.get(n) is not None and not is_whole(counts[n])
     ]
     problems += [
         f"「{spec.label}」不需填寫{FIELD_LABELS[n]}"
@@ -248,10 +244,10 @@ def _minimums(ctx: ActivityContext) -> list[str]:
     kind, counts = ctx.draft.kind, ctx.draft.counts
     least = ctx.rules.targets.sampling.classes_per_school_min
     classes = counts.get("classes")
-    if kind == ActivityKind.outcome_sampling and is_count(classes) and classes < least:
+    if kind == ActivityKind.outcome_sampling and is_whole(classes) and classes < least:
         return [f"成效抽樣每校至少 {least} 班（收到 {classes} 班）"]
     days = counts.get("days")
-    if kind == ActivityKind.companion_visit and is_count(days) and days < 1:
+    if kind == ActivityKind.companion_visit and is_whole(days) and days < 1:
         return ["入校入班日數至少 1 日"]
     return []
 
@@ -260,7 +256,7 @@ def _minimums(ctx: ActivityContext) -> list[str]:
 def companion_days(ctx: ActivityContext) -> str | None:
     """伍、三、(三)1.(4)A「一學期 3~5 日」: a school's semester may not exceed the maximum."""
     days = ctx.draft.counts.get("days")
-    if ctx.draft.kind != ActivityKind.companion_visit or not is_count(days):
+    if ctx.draft.kind != ActivityKind.companion_visit or not is_whole(days):
         return None
     most = ctx.rules.targets.companion.days_per_semester_max
     total = ctx.companion_days_before + days

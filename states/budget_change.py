@@ -15,7 +15,7 @@ from statemachine import State, StateMachine
 from forms.display import amount as money
 from forms.labels import ITEM_LABELS
 from rules import BUSINESS_KEYS, YearRules, administration_fee
-from states.evidence import Evidence
+from states.evidence import Evidence, is_whole
 from states.plan import (
     APPROVED_STATES,
     PART_TIME_ITEMS,
@@ -24,6 +24,7 @@ from states.plan import (
     label,
     rate_problem,
 )
+from states.reimbursement import SETTLEMENT_NOT_SUBMITTED
 from states.steps import MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetChangeState as S
 from states.values import BudgetItem
@@ -61,6 +62,7 @@ class BudgetChangeContext:
     current: tuple[LineFacts, ...]  # the plan's lines as they stand now
     proposed: Any  # {item: {"recurrent": int, "capital": int}} as sent, unchecked
     other_pending: int = 0  # other changes of the same plan still awaiting a decision
+    settlement_status: str | None = None  # the plan's reimbursement, if it has one
     evidence: Any = None
 
     def before(self) -> dict[str, tuple[int, int]]:
@@ -91,10 +93,6 @@ class BudgetChangeContext:
         )
 
 
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 def amount_problems(proposed: Any) -> list[str]:
     if not isinstance(proposed, Mapping) or not proposed:
         return ["請至少填寫一個經費項目的新金額。"]
@@ -108,7 +106,7 @@ def amount_problems(proposed: Any) -> list[str]:
             out += [
                 f"{label(item)}的{FIELD_NAMES[p]}須為不小於 0 的整數，收到 {parts[p]!r}"
                 for p in parts
-                if not _whole(parts[p])
+                if not is_whole(parts[p])
             ]
     return out
 
@@ -133,6 +131,16 @@ def one_pending(ctx: BudgetChangeContext) -> str | None:
     if ctx.other_pending == 0:
         return None
     return "本計畫已有一件經費變更待教育部核定，請等該件核定或駁回後再提出。"
+
+
+@rule("budget_change.before_settlement")
+def before_settlement(ctx: BudgetChangeContext) -> str | None:
+    if ctx.settlement_status is None or ctx.settlement_status in SETTLEMENT_NOT_SUBMITTED:
+        return None
+    return (
+        "本計畫經費已提出結報，收支結算表依核定金額計算，不能再流用或變更經費；"
+        "如須更正，請待教育部退回結報後再提出。"
+    )
 
 
 @rule("budget_change.amounts")
@@ -251,9 +259,9 @@ CHANGE_GUARDS = (
     pi_amount,
     administration_cap,
 )
-REQUEST_GUARDS = (plan_approved, one_pending, *CHANGE_GUARDS)
-# Re-checked on approval: the plan may have moved on since the request.
-APPROVE_GUARDS = (plan_approved, *CHANGE_GUARDS)
+REQUEST_GUARDS = (plan_approved, before_settlement, one_pending, *CHANGE_GUARDS)
+# Re-checked on approval: the plan or its settlement may have moved on since the request.
+APPROVE_GUARDS = (plan_approved, before_settlement, *CHANGE_GUARDS)
 
 STEPS: dict[str, Step] = {
     s.event: s

@@ -30,6 +30,12 @@ PROCUREMENT_METHODS = {
 }
 
 
+def is_whole(value: object) -> bool:
+    """A count or an NT$ amount: an int of at least 0. bool is an int subclass, and True
+    teachers or True dollars would be nonsense."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 class Evidence(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 

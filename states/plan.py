@@ -18,7 +18,7 @@ from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
 from rules import BUSINESS_KEYS, SchoolFacts, YearRules, administration_fee
 from rules.targets import targets as minimum_targets
 from states.errors import Refusal
-from states.evidence import Evidence
+from states.evidence import Evidence, is_whole
 from states.steps import COUNTY_ROLES, MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetItem
 from states.values import PlanState as S
@@ -295,7 +295,7 @@ LINE_FIELDS = (*LINE_NUMBERS, "explanation")
 
 
 def _count_problem(where: str, value: object) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if is_whole(value):
         return None
     return f"{where}須為不小於 0 的整數，收到 {value!r}。"
 

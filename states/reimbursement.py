@@ -16,7 +16,7 @@ from forms.display import roc_date
 from forms.labels import ITEM_LABELS
 from rules import YearRules
 from rules.settlement import is_capital, tranche_limit
-from states.evidence import Evidence, Text
+from states.evidence import Evidence, Text, is_whole
 from states.steps import MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetItem
 from states.values import ReimbursementState as S
@@ -28,6 +28,9 @@ KNOWN_ITEMS = frozenset(item.value for item in BudgetItem)
 # The same value as model.milestone_kinds.MilestoneKind.settlement_due; states stay
 # free of the model package.
 SETTLEMENT_MILESTONE = "settlement.due"
+# The county's duty is to submit the settlement; once submitted, the ministry holds it and
+# the approved amounts it was computed against must stand.
+SETTLEMENT_NOT_SUBMITTED = (S.requested, S.disbursed, S.returned)
 
 
 class ReimbursementMachine(StateMachine):
@@ -129,13 +132,9 @@ def _label(item: str) -> str:
     return ITEM_LABELS.get(item, item)
 
 
-def _is_whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 def _amount_problems(evidence: object) -> list[str]:
     problems = []
-    if hasattr(evidence, "amount") and not _is_whole(evidence.amount):
+    if hasattr(evidence, "amount") and not is_whole(evidence.amount):
         problems.append(f"金額 {evidence.amount}")
     for item, line in getattr(evidence, "spending", {}).items():
         if item not in KNOWN_ITEMS:
@@ -143,12 +142,12 @@ def _amount_problems(evidence: object) -> list[str]:
             continue
         for part, label in (("recurrent", "經常門"), ("capital", "資本門")):
             value = getattr(line, part)
-            if not _is_whole(value):
+            if not is_whole(value):
                 problems.append(f"{_label(item)} {label} {value}")
     for thing in getattr(evidence, "acquisitions", ()):
         for part, label in (("unit_cost", "單價"), ("amount", "金額")):
             value = getattr(thing, part)
-            if not _is_whole(value):
+            if not is_whole(value):
                 problems.append(f"「{thing.description}」{label} {value}")
     return problems
 

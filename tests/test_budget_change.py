@@ -13,11 +13,12 @@ from model.plans import (
     decide_budget_change,
     request_budget_change,
 )
+from model.reimbursements import create_reimbursement
 from model.tables import BudgetChange, BudgetLine, County, Plan, TransitionLog, User
 from model.workflow import advance
 from rules import BUSINESS_KEYS, administration_fee, load_rules
 from states.errors import TransitionRefused
-from states.values import BudgetChangeState, BudgetItem, ItemType, Role
+from states.values import BudgetChangeState, BudgetItem, ItemType, ReimbursementState, Role
 
 TODAY = date(2024, 5, 2)
 PLAN_LETTER = "臺教資(四)字第1130012345號"
@@ -157,6 +158,34 @@ def test_approve_change_refused_once_plan_closed(session, plan):
         advance(session, PLANS, plan.id, event, _user(session, username), today=TODAY)
     ids = _decision_refused(session, change, "moe.reviewer1", approve=True, letter_no="函")
     assert ids == ["budget_change.plan_approved"]
+
+
+def _settlement(session, plan, status: ReimbursementState) -> None:
+    row = create_reimbursement(session, _user(session, "hsq.supervisor"), plan.id)
+    row.status = status  # where the reimbursement's own lifecycle would have taken it
+    session.flush()
+
+
+@pytest.mark.parametrize(
+    "status", [ReimbursementState.settlement_submitted, ReimbursementState.settled]
+)
+def test_request_refused_once_the_settlement_is_submitted(session, plan, status):
+    _settlement(session, plan, status)
+    ids = _request_refused(session, plan, _training_to_office(session, plan))
+    assert ids == ["budget_change.before_settlement"]
+
+
+def test_request_allowed_while_the_settlement_is_returned_for_correction(session, plan):
+    _settlement(session, plan, ReimbursementState.returned)
+    change = _request(session, plan, _training_to_office(session, plan))
+    assert change.status == BudgetChangeState.requested
+
+
+def test_approve_change_refused_when_the_settlement_was_submitted_meanwhile(session, plan):
+    change = _request(session, plan, _training_to_office(session, plan))
+    _settlement(session, plan, ReimbursementState.settlement_submitted)
+    ids = _decision_refused(session, change, "moe.reviewer1", approve=True, letter_no="函")
+    assert ids == ["budget_change.before_settlement"]
 
 
 def test_change_decided_once_only(session, plan):

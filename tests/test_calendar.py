@@ -88,6 +88,19 @@ def test_working_days_between_inverts_add_working_days(cal):
         assert cal.working_days_between(start, cal.add_working_days(start, n)) == n
 
 
+def test_working_days_between_remembered_answers_match_a_fresh_calendar(r113):
+    # A day's escalations ask the same question thousands of times: the answers a
+    # calendar remembers must be the ones a fresh calendar counts, in both directions.
+    used, fresh = WorkCalendar.from_rules(r113), WorkCalendar.from_rules(r113)
+    today = date(2024, 12, 9)
+    dues = [date.fromordinal(today.toordinal() - n) for n in range(0, 400, 7)]
+    first = [used.working_days_between(d, today) for d in dues]
+    assert [used.working_days_between(d, today) for d in dues] == first
+    assert [-used.working_days_between(today, d) for d in dues] == first
+    assert first == [WorkCalendar.from_rules(r113).working_days_between(d, today) for d in dues]
+    assert first[:3] == [0, 5, 10] and used == fresh
+
+
 def test_deadline_keeps_disbursement_date_as_written(cal, r113):
     rule = r113.software.disbursement_deadline
     assert cal.deadline(rule.date, rule.roll_to_working_day) == date(2024, 11, 30)

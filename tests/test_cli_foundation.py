@@ -66,6 +66,14 @@ def test_estimate_refuses_a_list_of_several_counties_without_county(monkeypatch,
     assert "--county" in result.output
 
 
+def test_a_job_refuses_a_day_that_is_not_a_date_naming_the_option(monkeypatch, tmp_path):
+    with configured(monkeypatch, f"sqlite:///{tmp_path / 'x.db'}") as runner:
+        run(runner, "db", "upgrade")
+        result = run(runner, "sweep", "--as-of", "2024-11-31")
+    assert result.exit_code == 2
+    assert "--as-of「2024-11-31」不是 YYYY-MM-DD 格式的日期" in result.output
+
+
 def test_import_refuses_an_unmigrated_database_naming_the_command(monkeypatch, tmp_path):
     with configured(monkeypatch, f"sqlite:///{tmp_path / 'empty.db'}") as runner:
         result = run(runner, "schools", "import", str(REAL_LIST))

@@ -121,14 +121,17 @@ def test_advance_same_item_concurrently_with_expected_version_one_wins(engine):
 @pytest.mark.postgres
 def test_advance_same_item_concurrently_without_expected_version_one_wins(postgres_engine):
     # Both transactions hold the row as read before the barrier; the loser's UPDATE
-    # ... WHERE version = 1 waits for the winner's commit, then matches no row, and the
-    # ORM's StaleDataError becomes TransitionConflict.
+    # ... WHERE version = 1 waits for the winner's commit, then matches no row: a
+    # TransitionConflict.
     engine = postgres_engine
     item_id = _fresh_purchase(engine)
 
     def worker(username: str, barrier: threading.Barrier) -> object:
         with session_scope(engine) as session:
-            assert session.get(Purchase, item_id).version == 1
+            # Held in a variable: the identity map is weak, and a row let go here would be
+            # read anew inside advance, possibly after the winner's commit.
+            held = session.get(Purchase, item_id)
+            assert held.version == 1
             barrier.wait()
             return _decide(session, item_id, username, expected_version=None)
 
@@ -143,3 +146,20 @@ def test_advance_with_stale_expected_version_conflicts_without_writing(engine, s
         _decide(session, item_id, "hsq.staff1", expected_version=stale_version)
     assert caught.value.current_state == PurchaseState.needs_collected
     assert _log_count(engine, item_id) == 1
+
+
+def test_advance_on_a_stale_row_in_the_session_conflicts_at_the_update(engine):
+    # The session still holds the row as read before another person's transition: no
+    # expected_version is given and no fresh read is made, so only the UPDATE's version
+    # check can notice. It must match no row, and the loser must write nothing.
+    item_id = _fresh_purchase(engine)
+    with Session(engine, expire_on_commit=False) as stale:
+        row = stale.get(Purchase, item_id)
+        stale.commit()
+        with session_scope(engine) as other:
+            _decide(other, item_id, "hsq.supervisor", expected_version=None)
+        with pytest.raises(TransitionConflict) as caught:
+            _decide(stale, item_id, "hsq.staff1", expected_version=None)
+        assert caught.value.current_state == PurchaseState.meeting_decided
+        assert (row.status, row.version) == (PurchaseState.meeting_decided, 2)
+    assert _log_count(engine, item_id) == 2

@@ -1,13 +1,17 @@
 """Delivery against a real SMTP server (aiosmtpd), including a killed deliverer."""
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from deadline_fixtures import RecordingHandler, free_port, mail_settings, smtp_server
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from model.clock import now
@@ -120,14 +124,22 @@ def test_deliver_retries_4xx_until_too_old_and_gives_up_on_5xx_with_the_reason(s
     assert "451" in busy.last_error and "放棄" in busy.last_error
 
 
-def test_deliver_after_a_kill_sends_the_rest_and_repeats_at_most_the_one_in_flight(
-    sqlite_engine,
-):
-    addresses = [f"u{i}@hsq.example" for i in range(10)]
-    _queue(sqlite_engine, addresses)
-    handler, port = RecordingHandler(hold_after=4), free_port()
-    env = {**os.environ, "JINGJIN_DATABASE_URL": sqlite_engine.url.render_as_string(),
+def _child_env(engine, port: int) -> dict[str, str]:
+    """What a child process needs to reach the test's database (and its schema)."""
+    env = {**os.environ, "JINGJIN_DATABASE_URL": engine.url.render_as_string(False),
            "JINGJIN_SMTP_HOST": "127.0.0.1", "JINGJIN_SMTP_PORT": str(port)}  # fmt: skip
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+        env["PGOPTIONS"] = f"-csearch_path={schema}"  # read by libpq, under psycopg
+    return env
+
+
+def test_deliver_after_a_kill_sends_the_rest_and_repeats_at_most_the_one_in_flight(engine):
+    addresses = [f"u{i}@hsq.example" for i in range(10)]
+    _queue(engine, addresses)
+    handler, port = RecordingHandler(hold_after=4), free_port()
+    env = _child_env(engine, port)
     with smtp_server(handler, port):
         child = subprocess.Popen(
             [sys.executable, "-c", "from cli.main import app; app()", "deliver"],
@@ -137,14 +149,14 @@ def test_deliver_after_a_kill_sends_the_rest_and_repeats_at_most_the_one_in_flig
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         in_flight = handler.received[4].message["Message-ID"]
-        assert [r.status for r in _rows(sqlite_engine)].count("sent") == 4
+        assert [r.status for r in _rows(engine)].count("sent") == 4
         handler.hold_after = None
-        rerun = deliver(sqlite_engine, settings=mail_settings(port), now=now() + LEASE)
+        rerun = deliver(engine, settings=mail_settings(port), now=now() + LEASE)
     assert len(rerun.sent) == 6
     ids = handler.message_ids()
-    assert sorted(set(ids)) == sorted(r.message_id for r in _rows(sqlite_engine))
+    assert sorted(set(ids)) == sorted(r.message_id for r in _rows(engine))
     assert [i for i in set(ids) if ids.count(i) > 1] == [in_flight]
-    assert {r.status for r in _rows(sqlite_engine)} == {"sent"}
+    assert {r.status for r in _rows(engine)} == {"sent"}
 
 
 def test_deliver_from_two_workers_at_once_sends_each_message_once(engine):
@@ -174,9 +186,12 @@ def test_deliver_past_its_lease_leaves_rows_taken_over_by_another(engine):
     _queue(engine, [f"u{i}@hsq.example" for i in range(3)])
     handler, port = RecordingHandler(hold_after=0, hold_seconds=2.0), free_port()
     slow: list = []
+    # A deliverer trusts its lease while more than half of it is left on its own clock,
+    # so the slow one's lease (one second) must run out while its first reply waits (2 s).
+    short = timedelta(seconds=1)
     with smtp_server(handler, port):
         worker = threading.Thread(
-            target=lambda: slow.append(deliver(engine, settings=mail_settings(port)))
+            target=lambda: slow.append(deliver(engine, settings=mail_settings(port), lease=short))
         )
         worker.start()
         handler.arrived.wait(30)  # the slow deliverer's first message waits for its reply
@@ -192,3 +207,84 @@ def test_deliver_past_its_lease_leaves_rows_taken_over_by_another(engine):
     # sent none of the rest and overwrote nothing.
     assert len(ids) == 4 and [i for i in set(ids) if ids.count(i) > 1] == [in_flight]
     assert {(r.status, r.attempts) for r in _rows(engine)} == {("sent", 1)}
+
+
+def test_deliver_sends_the_bytes_stored_when_queued_unchanged(engine):
+    _queue(engine, ["staff1@hsq.example", "staff2@hsq.example"])
+    stored = {r.to_address: r.mime for r in _rows(engine)}
+    assert all(stored.values())
+    handler, port = RecordingHandler(), free_port()
+    with smtp_server(handler, port):
+        assert len(deliver(engine, settings=mail_settings(port)).sent) == 2
+    for got in handler.received:
+        # Byte for byte what was stored, so a retry or a re-send is the very same message.
+        assert got.content == stored[got.rcpt_tos[0]]
+
+
+def test_deliver_composes_rows_queued_before_messages_were_stored(engine):
+    _queue(engine, ["staff1@hsq.example"])
+    with Session(engine) as session:  # as an older version left them
+        session.execute(update(Notification).values(mime=None))
+        session.commit()
+    handler, port = RecordingHandler(), free_port()
+    with smtp_server(handler, port):
+        assert len(deliver(engine, settings=mail_settings(port)).sent) == 1
+    [got], [row] = handler.received, _rows(engine)
+    msg = got.message
+    assert (msg["Subject"], msg["Message-ID"]) == (row.subject, row.message_id)
+    assert msg["From"].addresses[0].addr_spec == "jingjin@moe.example"
+    assert msg.get_body(("plain",)).get_content() == row.body_text
+    assert msg.get_body(("html",)).get_content() == row.body_html
+    assert (row.status, row.mime) == ("sent", None)
+
+
+def test_deliver_fails_an_address_no_mail_can_carry_and_sends_the_rest(sqlite_engine):
+    _queue(sqlite_engine, ["承辦人@hsq.example", "staff1@hsq.example"])
+    handler, port = RecordingHandler(), free_port()
+    with smtp_server(handler, port):
+        outcome = deliver(sqlite_engine, settings=mail_settings(port))
+    assert [r.to_address for r in outcome.sent] == ["staff1@hsq.example"]
+    assert [r.to_address for r in outcome.failed] == ["承辦人@hsq.example"]
+    bad = _rows(sqlite_engine)[0]
+    assert bad.status == "failed" and "無法寄送到此電子郵件地址" in bad.last_error
+
+
+@dataclass
+class _SlowHandler(RecordingHandler):
+    """Answers every message after `delay` seconds."""
+
+    delay: float = 0.0
+    first: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.first.set()
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_deliver_renews_its_lease_on_the_whole_batch_once_half_is_gone(engine):
+    _queue(engine, [f"u{i}@hsq.example" for i in range(3)])
+    # Each reply takes 0.6 of a 2-second lease: without renewal the last two rows would
+    # run out while the first two are sent, and another deliverer would take them.
+    lease = timedelta(seconds=2)
+    handler, port = _SlowHandler(delay=1.2), free_port()
+    slow: list = []
+    others: list = []
+    with smtp_server(handler, port):
+        worker = threading.Thread(
+            target=lambda: slow.append(deliver(engine, settings=mail_settings(port), lease=lease))
+        )
+        worker.start()
+        handler.first.wait(30)  # the batch is claimed
+        while worker.is_alive():
+            others.append(deliver(engine, settings=mail_settings(port), lease=lease))
+            time.sleep(0.1)
+        worker.join()
+    [outcome] = slow
+    assert len(outcome.sent) == 3 and outcome.taken_over == []
+    assert all(other.sent == other.taken_over == [] for other in others)
+    ids = handler.message_ids()
+    assert len(ids) == len(set(ids)) == 3
+    # The first went out under the claim's lease, each later one under a renewed one.
+    tokens = [r.next_attempt_at for r in _rows(engine)]
+    assert tokens[0] < tokens[1] < tokens[2]

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from model.activities import Activity
+from model.assignments import county_reviewers
 from model.clock import local, now
 from model.counties import BY_NAME, COUNTIES
 from model.db import make_engine
@@ -237,6 +238,15 @@ def test_generate_plan_history_is_returned_once_then_approved_with_letter(sessio
     assert logs["approve"].letter_no == LETTER == plan.letter_no
     assert logs["approve"].evidence == {"letter_no": LETTER, "approved_on": "2024-03-15"}
     assert (plan.submitted_on, plan.approved_on) == (date(2024, 3, 5), date(2024, 3, 15))
+
+
+def test_generate_plan_is_decided_by_the_reviewer_the_county_is_assigned_to(session, demo):
+    plan = session.exec(select(Plan)).one()
+    assigned = county_reviewers(session, [plan.county_id])[plan.county_id]
+    reviewer_steps = {x.actor_id for x in _log(session, "plan", plan.id)
+                      if x.actor_role == Role.ministry_reviewer}  # fmt: skip
+    assert [u.username for u in assigned] == ["moe.reviewer2"]
+    assert reviewer_steps == {assigned[0].id}
 
 
 def test_generate_purchases_reach_their_states_each_with_a_full_log(session, demo):

@@ -17,6 +17,16 @@ def test_upgrade_matches_the_declared_tables(engine):
         command.check(cfg)  # raises when autogenerate would find a difference
 
 
+def test_upgrade_takes_a_url_with_percent_signs(tmp_path):
+    # A percent-escaped password or search_path option has "%" in the URL too.
+    engine = make_engine(f"sqlite:///{tmp_path / '100%_used.db'}")
+    try:
+        upgrade(engine)
+        require_migrated(engine)
+    finally:
+        engine.dispose()
+
+
 def test_require_migrated_refuses_a_database_behind_head(sqlite_engine):
     with sqlite_engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))

@@ -8,12 +8,16 @@ from model.db import session_scope
 from model.tables import Notification
 from notifications.outbox import Outgoing, enqueue
 from notifications.render import (
+    ESCALATION_ITEMS_SHOWN,
     EscalationLine,
+    EscalationList,
     FindingView,
     ItemView,
     Reader,
     ReminderLine,
+    county_summaries,
     item_url,
+    overdue_list_url,
     render_digest,
     render_escalation,
     render_escalations,
@@ -74,6 +78,82 @@ def test_render_escalations_lists_each_item_with_its_owner():
     assert "已逾期 4 個工作天" in mail.text and "請督導辦理" in mail.html
 
 
+# Simplified forms of characters these mails use: a mail must not contain any of them.
+SIMPLIFIED = set("县级项数经费请单过总额时办览统为这")
+
+
+def _overdue(county: str, n: int, kind: str, amount: int | None, first_id: int, most: int):
+    """n items, `most` working days overdue and one day less for each next one."""
+    return [
+        EscalationLine(
+            ItemView(county, f"{county}事項{i}", kind, date(2024, 11, 30),
+                     item_url("http://jj.example/", "purchase", first_id + i), amount),
+            overdue=most - i, owner="陳雅婷",
+        )
+        for i in range(n)
+    ]  # fmt: skip
+
+
+# 4 + 25 + 3 items in two counties; the longest overdue are not the first given.
+MANY = (
+    _overdue("臺東縣", 4, "公開授課", None, 200, 15)
+    + _overdue("新竹縣", 25, "數位內容及教學軟體經費請撥", 1_500_000, 100, 40)
+    + _overdue("新竹縣", 3, "家長宣講", None, 300, 11)
+)
+
+
+def test_county_summaries_count_kinds_lateness_and_exact_amounts():
+    hsinchu, taitung = county_summaries(MANY)  # the most items first
+    assert (hsinchu.county, hsinchu.count, taitung.county, taitung.count) == (
+        "新竹縣", 28, "臺東縣", 4
+    )  # fmt: skip
+    assert hsinchu.kinds == (("數位內容及教學軟體經費請撥", 25), ("家長宣講", 3))
+    assert (hsinchu.overdue_min, hsinchu.overdue_max) == (9, 40)
+    assert taitung.overdue_text == "12 至 15 個工作天"
+    assert hsinchu.amount == 25 * 1_500_000 and taitung.amount is None
+
+
+def test_render_escalations_to_the_ministry_summarises_per_county_and_cuts_the_list():
+    url = overdue_list_url("http://jj.example/")
+    mail = render_escalations(
+        Reader("王專員", "您是負責新竹縣、臺東縣的教育部承辦"), MANY, step=3, target="ministry",
+        list_url=url,
+    )  # fmt: skip
+    assert url == "http://jj.example/"
+    assert mail.subject == "【逾期通報・第 3 級】臺東縣等 32 件事項逾期未完成"
+    assert "各縣市摘要：" in mail.text and "<h3>各縣市摘要</h3>" in mail.html
+    assert (
+        "- 新竹縣 28 件（數位內容及教學軟體經費請撥 25 件、家長宣講 3 件），已逾期 9 至 40 個"
+        "工作天，金額合計新臺幣 37,500,000 元\n- 臺東縣 4 件（公開授課 4 件），已逾期 12 至 15 個"
+        "工作天\n"
+    ) in mail.text
+    assert '<td>臺東縣</td><td align="right">4</td><td>公開授課 4 件</td>' in mail.html
+    shown = ESCALATION_ITEMS_SHOWN
+    assert f"以下列出逾期最久的 {shown} 件，其餘 {32 - shown} 件未列出。" in mail.text
+    assert f"完整清單請至系統查看：{url}\n" in mail.text and f'<a href="{url}">' in mail.html
+    # The longest overdue items, each with its link; none of the rest.
+    for body in (mail.text, mail.html):
+        assert body.count("陳雅婷") == shown
+        assert "http://jj.example/items/purchase/100" in body
+        assert f"http://jj.example/items/purchase/{100 + shown - 1}" in body
+        assert f"http://jj.example/items/purchase/{100 + shown}" not in body
+        assert not SIMPLIFIED & set(body)
+    assert "1. 新竹縣 新竹縣事項0\n" in mail.text and "已逾期 40 個工作天" in mail.text
+    assert f"{shown}. 新竹縣 新竹縣事項{shown - 1}\n" in mail.text and "臺東縣事項" not in mail.text
+
+
+def test_render_escalations_lists_every_item_for_the_owner_and_up_to_the_limit():
+    owner = render_escalations(Reader("陳雅婷", "您是此項目的承辦人"), MANY, step=1, target="owner")
+    assert owner.text.count("承辦人：") == 32 and "各縣市摘要" not in owner.text
+    few = MANY[:ESCALATION_ITEMS_SHOWN]
+    supervisor = render_escalations(
+        Reader("林科長", "您是新竹縣的縣市主管"), few, step=2, target="county_supervisor",
+        list_url="http://jj.example/",
+    )  # fmt: skip
+    assert supervisor.text.count("承辦人：") == ESCALATION_ITEMS_SHOWN
+    assert "各縣市摘要" not in supervisor.html and "未列出" not in supervisor.text
+
+
 def test_render_finding_and_digest_escape_html_but_not_text():
     finding = FindingView(
         "plan.unexplained_difference",
@@ -111,3 +191,37 @@ def test_enqueue_twice_adds_nothing_and_keeps_the_message_id(engine):
     assert [m.dedupe_key for m in second] == ["c"]
     assert after["a"] == ids["a"] and after["b"] == ids["b"] and len(after) == 3
     assert all(i.startswith("<") and i.endswith("@moe.example>") for i in after.values())
+
+
+def test_render_digest_summarises_many_escalations_as_the_ministry_mail_does():
+    url = overdue_list_url("http://jj.example/")
+    digest = render_digest(
+        Reader("王專員", "您是負責新竹縣、臺東縣的教育部承辦"), as_of=date(2024, 12, 9),
+        since=date(2024, 12, 6), escalations=MANY, findings=[], list_url=url,
+    )  # fmt: skip
+    shown = ESCALATION_ITEMS_SHOWN
+    assert digest.subject == "【每日摘要】113/12/09：逾期通報 32 件、新查核發現 0 件"
+    assert "逾期通報（32 件）：\n各縣市摘要：\n" in digest.text
+    assert (
+        "- 新竹縣 28 件（數位內容及教學軟體經費請撥 25 件、家長宣講 3 件），已逾期 9 至 40 個"
+        "工作天，金額合計新臺幣 37,500,000 元\n"
+    ) in digest.text
+    assert '<td>臺東縣</td><td align="right">4</td><td>公開授課 4 件</td>' in digest.html
+    assert f"以下列出逾期最久的 {shown} 件，其餘 {32 - shown} 件未列出。" in digest.text
+    assert f"完整清單請至系統查看：{url}\n" in digest.text and f'<a href="{url}">' in digest.html
+    for body in (digest.text, digest.html):  # the longest overdue only
+        assert "http://jj.example/items/purchase/100" in body
+        assert f"http://jj.example/items/purchase/{100 + shown - 1}" in body
+        assert f"http://jj.example/items/purchase/{100 + shown}" not in body
+        assert "臺東縣事項" not in body and not SIMPLIFIED & set(body)
+
+
+def test_render_digest_lists_a_few_escalations_in_full_without_a_summary():
+    few = MANY[:3]
+    digest = render_digest(
+        Reader("王", "您是負責臺東縣的教育部承辦"), as_of=date(2024, 12, 9),
+        since=date(2024, 12, 6), escalations=few, findings=[], list_url="http://jj.example/",
+    )  # fmt: skip
+    assert "各縣市摘要" not in digest.text + digest.html and "未列出" not in digest.text
+    assert all(f"臺東縣事項{i}：" in digest.text for i in range(3))
+    assert EscalationList.of(few) == EscalationList(3, few, [], "臺東縣")

@@ -1,12 +1,21 @@
 """The ministry's per-head amount for 6 數位內容: who sets it and what the estimate reads."""
 
+from datetime import datetime
+
 import pytest
 from sqlmodel import Session, select
 
+from model import clock
+from model.clock import TAIPEI, local
 from model.db import make_engine
 from model.demo import DEMO_PER_HEAD, generate
 from model.migrate import upgrade
-from model.plan_estimate import county_estimate, per_head_rate, set_per_head_rate
+from model.plan_estimate import (
+    county_estimate,
+    per_head_rate,
+    per_head_rate_changes,
+    set_per_head_rate,
+)
 from model.tables import BudgetLine, County, Plan, ProgrammeYear, User
 from rules import load_rules
 from states.errors import TransitionRefused
@@ -58,6 +67,27 @@ def test_estimate_uses_rules_file_when_ministry_sets_none(session, plan):
     assert _digital_content(session, plan) == 0
 
 
+def test_set_per_head_keeps_who_set_it_when_and_from_what(session, plan):
+    admin = _user(session, "moe.admin")
+    with clock.using(lambda: datetime(2024, 3, 1, 9, 30, tzinfo=TAIPEI)):
+        set_per_head_rate(session, admin, 113, 240)
+    set_per_head_rate(session, admin, 113, 180)
+    changes = per_head_rate_changes(session, 113)
+    assert [(c.previous, c.amount, u.username) for c, u in changes] == [
+        (None, DEMO_PER_HEAD, "moe.admin"),  # the demo's own setting
+        (DEMO_PER_HEAD, 240, "moe.admin"),
+        (240, 180, "moe.admin"),
+    ]
+    assert local(changes[1][0].at) == datetime(2024, 3, 1, 9, 30, tzinfo=TAIPEI)
+
+
+def test_refused_per_head_setting_leaves_no_record(session, plan):
+    before = len(per_head_rate_changes(session, 113))
+    with pytest.raises(TransitionRefused):
+        set_per_head_rate(session, _user(session, "moe.admin"), 113, -5)
+    assert len(per_head_rate_changes(session, 113)) == before
+
+
 @pytest.mark.parametrize("username", ["hsq.supervisor", "hsq.staff1", "moe.reviewer1"])
 def test_set_per_head_refused_for_non_admin(session, plan, username):
     with pytest.raises(TransitionRefused) as refused:
@@ -88,6 +118,8 @@ def test_rules_per_head_command_sets_rate_for_admin_only(monkeypatch, tmp_path):
     assert refused.exit_code == 3 and "access.role" in refused.output
     assert done.exit_code == 0, done.output
     assert "150 元" in done.output
+    # The demo's own setting is listed as the one before, with who made it.
+    assert f"由規則檔預設設為 {DEMO_PER_HEAD} 元" in done.output
     with Session(engine) as session:
         assert session.get(ProgrammeYear, 113).per_head_rate == 150
     engine.dispose()

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from deadline_fixtures import (
+    DEMO_COUNTY,
     add_milestones,
     disbursement_milestone,
     notification_count,
@@ -11,12 +12,24 @@ from deadline_fixtures import (
     replay,
     seed_demo,
 )
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from flows.jobs import run
-from flows.jobs.windows import escalation_windows, reminder_windows
+from flows.jobs import milestones, run
+from flows.jobs.context import contexts
+from flows.jobs.escalation import escalation_list
+from flows.jobs.windows import escalation_windows, overdue_working_days, reminder_windows
 from model.alerts import ESCALATION, REMINDER, MilestoneAlert
-from model.tables import Notification
+from model.db import session_scope
+from model.demo import generate
+from model.settings import get_settings
+from model.tables import County, Milestone, Notification, User
+from notifications.recipients import users_by_id
+from notifications.render import (
+    ESCALATION_ITEMS_SHOWN,
+    EscalationLine,
+    EscalationList,
+    overdue_list_url,
+)
 from rules import WorkCalendar, load_rules
 
 CAL = WorkCalendar.from_rules(load_rules(113))
@@ -165,3 +178,98 @@ def test_escalate_late_first_run_goes_step_by_step(engine):
         assert _alert_days(session, m.id, ESCALATION) == {
             1: date(2024, 12, 9), 2: date(2024, 12, 10), 3: date(2024, 12, 11)
         }  # fmt: skip
+
+
+def test_escalate_many_items_to_the_supervisor_sends_a_summary_and_the_longest_overdue(engine):
+    seed_demo(engine)
+    ids = add_milestones(engine, MONDAY_AFTER, "hsq.staff2", n=30, title="逾期事項")
+    # Step 1 (owner) on Tue 2/20; step 2 (縣市主管) once 3 whole working days have passed.
+    replay(engine, date(2024, 2, 20), date(2024, 2, 23), jobs=(run.escalate,))
+    with Session(engine) as session:  # every alert recorded, whatever the mail shows
+        steps = [_alert_days(session, mid, ESCALATION) for mid in ids]
+    assert all(s == {1: date(2024, 2, 20), 2: date(2024, 2, 23)} for s in steps)
+    [owner_mail] = [m for m in queued_to(engine, "hsq.staff2") if "第 1 級" in m.subject]
+    assert all(f"逾期事項{i}\n" in owner_mail.body_text for i in range(1, 31))  # all listed
+    [mail] = [m for m in queued_to(engine, "hsq.supervisor") if "第 2 級" in m.subject]
+    total = int(mail.subject.rpartition(" 件")[0].rpartition(" ")[2])
+    assert total >= 30
+    shown = ESCALATION_ITEMS_SHOWN
+    assert f"- 新竹縣 {total} 件（" in mail.body_text and "推動辦公室工作會議 " in mail.body_text
+    assert f"以下列出逾期最久的 {shown} 件，其餘 {total - shown} 件未列出。" in mail.body_text
+    url = overdue_list_url(get_settings().base_url)
+    assert f"完整清單請至系統查看：{url}\n" in mail.body_text and f'href="{url}"' in mail.body_html
+    assert mail.body_text.count("承辦人：") == shown
+
+
+def _add(session: Session, county_id: int, kind: str, title: str, due_on: date, owner_id: int):
+    m = Milestone(county_id=county_id, year=113, kind=kind, title=title, subject_type="plan",
+                  subject_id=1, owner_id=owner_id, due_on=due_on)  # fmt: skip
+    session.add(m)
+    session.flush()
+    return m.id
+
+
+def test_summaries_from_sql_equal_those_over_every_loaded_item(engine):
+    seed_demo(engine)
+    with session_scope(engine) as session:
+        generate(session, year=113, county_name="苗栗縣", story=False)
+    as_of = date(2024, 12, 9)
+    ids = add_milestones(engine, date(2024, 11, 1), "hsq.staff1", n=25, title="逾期事項")
+    with session_scope(engine) as session:
+        county = session.exec(select(County).where(County.name == DEMO_COUNTY)).one()
+        owner = session.exec(select(User).where(User.username == "hsq.staff2")).one()
+        ids += [
+            # Two kinds with two items each: the one met first (earlier due, larger ids)
+            # is named first, as Counter.most_common does; a kind without a title of its
+            # own shows the milestone's.
+            *(_add(session, county.id, "open_lesson", f"公開課{i}", date(2024, 11, 6), owner.id)
+              for i in range(2)),
+            *(_add(session, county.id, "parent_session", f"宣講{i}", date(2024, 11, 5), None)
+              for i in range(2)),
+            _add(session, county.id, "custom.kind", "自訂事項", date(2024, 11, 4), owner.id),
+        ]  # fmt: skip
+    with Session(engine) as session:
+        disbursements = select(Milestone.id).where(Milestone.kind == "purchase.disbursement")
+        ids += list(session.exec(disbursements))
+        ctx = contexts(session, as_of)[0]
+        due = milestones.load(session, ids, ctx.base_url)
+        owners = users_by_id(session, (m.owner_id for m in due))
+        lines = [
+            EscalationLine(m.view, overdue_working_days(m.due_on, as_of, ctx.calendar),
+                           owners[m.owner_id].display_name if m.owner_id in owners else "（未指定）")
+            for m in due
+        ]  # fmt: skip
+        expected = EscalationList.of(lines)
+        assert expected.cut and {s.county for s in expected.summaries} == {DEMO_COUNTY, "苗栗縣"}
+        [mine] = [s for s in expected.summaries if s.county == DEMO_COUNTY]
+        assert [k for k, n in mine.kinds if n == 2] == ["家長宣講", "數位學習模式公開觀議課"]
+        assert ("自訂事項", 1) in mine.kinds
+        shown = ESCALATION_ITEMS_SHOWN
+        as_list = milestones.by_county(session, ids, ctx.base_url, shown=shown)
+        as_query = milestones.by_county(
+            session, select(Milestone.id).where(col(Milestone.id).in_(ids)), ctx.base_url,
+            shown=shown,
+        )  # fmt: skip
+        assert as_list == as_query
+        assert escalation_list(ctx, as_list, owners) == expected
+        assert sum(d.count for d in as_list) == len(ids) == expected.total
+
+
+def test_digest_summarises_many_ministry_escalations_and_links_the_rest(engine):
+    seed_demo(engine)
+    with session_scope(engine) as session:  # the demo county's reviewer, on the digest
+        session.exec(select(User).where(User.username == "moe.reviewer2")).one().daily_digest = True
+    ids = add_milestones(engine, MONDAY_AFTER, "hsq.staff2", n=30, title="逾期事項")
+    replay(engine, date(2024, 2, 20), date(2024, 3, 1), jobs=(run.escalate,))
+    with Session(engine) as session:
+        step_3 = _alert_days(session, ids[0], ESCALATION)[3]
+    assert not [m for m in queued_to(engine, "moe.reviewer2") if "逾期通報" in m.subject]
+    run.digest(engine, step_3)
+    [mail] = queued_to(engine, "moe.reviewer2")
+    total = int(mail.subject.partition("逾期通報 ")[2].partition(" 件")[0])
+    shown = ESCALATION_ITEMS_SHOWN
+    assert total >= 30 and "各縣市摘要：\n- 新竹縣 " in mail.body_text
+    assert f"以下列出逾期最久的 {shown} 件，其餘 {total - shown} 件未列出。" in mail.body_text
+    url = overdue_list_url(get_settings().base_url)
+    assert f"完整清單請至系統查看：{url}\n" in mail.body_text and f'href="{url}"' in mail.body_html
+    assert mail.body_text.count("到期，已逾期") == shown

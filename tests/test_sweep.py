@@ -8,8 +8,9 @@ from sqlmodel import Session, select
 from flows.jobs import run
 from flows.jobs.context import JobContext
 from flows.jobs.sweep import compliance_sweep, current_context
+from forms.display import ntd
 from model.db import session_scope
-from model.tables import Finding, Milestone, Notification, Plan, Reimbursement, User
+from model.tables import BudgetLine, Finding, Milestone, Notification, Plan, Reimbursement, User
 from rules import WorkCalendar, load_rules
 from states.values import Role
 
@@ -17,13 +18,13 @@ from states.values import Role
 def _findings(engine) -> dict[tuple[str, str, int], tuple]:
     with Session(engine) as session:
         return {
-            (f.rule_id, f.subject_type, f.subject_id): (f.first_seen, f.last_seen, f.resolved_on)
+            (f.rule_id, f.subject_type, f.subject_id): (f.first_seen, f.resolved_on)
             for f in session.exec(select(Finding))
         }
 
 
 def _open(engine, rule_id: str) -> list[tuple]:
-    return [v for k, v in _findings(engine).items() if k[0] == rule_id and v[2] is None]
+    return [v for k, v in _findings(engine).items() if k[0] == rule_id and v[1] is None]
 
 
 def _break_rules(engine) -> None:
@@ -90,13 +91,112 @@ def test_sweep_resolves_gone_findings_and_keeps_first_seen(engine):
     assert soon == []
     resolved = [v for k, v in _findings(engine).items()
                 if k[0] == "purchase.disbursement_due_soon"]  # fmt: skip
-    assert {v for v in resolved} == {(date(2024, 11, 15), date(2024, 11, 15), date(2024, 12, 2))}
-    assert {v[:2] for v in _open(engine, "purchase.disbursement_overdue")} == {
-        (date(2024, 12, 2), date(2024, 12, 2))
+    assert {v for v in resolved} == {(date(2024, 11, 15), date(2024, 12, 2))}
+    assert {v for v in _open(engine, "purchase.disbursement_overdue")} == {
+        (date(2024, 12, 2), None)
     }
-    assert {v[:2] for v in _open(engine, "plan.not_submitted")} == {
-        (date(2024, 11, 15), date(2024, 12, 2))
-    }
+    assert {v for v in _open(engine, "plan.not_submitted")} == {(date(2024, 11, 15), None)}
+
+
+def _line(engine) -> BudgetLine:
+    with Session(engine) as session:
+        return session.exec(select(BudgetLine).where(BudgetLine.explanation == "  ")).one()
+
+
+def _set_line(engine, line_id: int, **values) -> None:
+    with session_scope(engine) as session:
+        line = session.get(BudgetLine, line_id)
+        for name, value in values.items():
+            setattr(line, name, value)
+
+
+def _finding(engine, rule_id: str) -> Finding:
+    with Session(engine) as session:
+        return session.exec(select(Finding).where(Finding.rule_id == rule_id)).one()
+
+
+def test_a_finding_that_goes_and_comes_back_is_reopened_not_filed_again(engine):
+    seed_demo(engine)
+    blank_explanation(engine)
+    line = _line(engine)
+    first = run.sweep(engine, date(2024, 11, 15))
+    assert [m for m in first.queued if "未說明" in m.rendered.subject]
+    _set_line(engine, line.id, explanation="已說明")
+    gone = run.sweep(engine, date(2024, 11, 18))
+    assert gone.counts["已改善"] == 1
+    assert _finding(engine, "plan.unexplained_difference").resolved_on == date(2024, 11, 18)
+    # Back, with another amount: the finding reopens with today's message and keeps the
+    # day it was first seen, so nobody is mailed about it again.
+    _set_line(engine, line.id, explanation="", recurrent=line.recurrent + 1_000)
+    back = run.sweep(engine, date(2024, 11, 19))
+    finding = _finding(engine, "plan.unexplained_difference")
+    assert (finding.first_seen, finding.resolved_on) == (date(2024, 11, 15), None)
+    assert ntd(line.recurrent + line.capital + 1_000) in finding.message
+    assert back.counts["新發現"] == 0 and back.counts["已改善"] == 0
+    assert back.counts["仍存在"] == gone.counts["仍存在"] + 1
+    assert not [m for m in back.queued if "未說明" in m.rendered.subject]
+
+
+def test_two_sweeps_on_one_day_follow_a_change_in_between(engine):
+    seed_demo(engine)
+    blank_explanation(engine)
+    line = _line(engine)
+    run.sweep(engine, date(2024, 11, 15))
+    _set_line(engine, line.id, explanation="已說明")
+    morning = run.sweep(engine, date(2024, 11, 18))
+    _set_line(engine, line.id, explanation="")
+    afternoon = run.sweep(engine, date(2024, 11, 18))
+    assert morning.counts["已改善"] == 1 and afternoon.counts["已改善"] == 0
+    assert afternoon.counts["仍存在"] == morning.counts["仍存在"] + 1
+    assert _finding(engine, "plan.unexplained_difference").resolved_on is None
+
+
+def test_a_subject_whose_rule_stops_applying_is_resolved_alone(engine):
+    seed_demo(engine)
+    run.sweep(engine, date(2024, 11, 15))
+    overdue = _open(engine, "milestone.overdue")
+    with session_scope(engine) as session:
+        milestone = session.exec(
+            select(Milestone).join(Finding, Finding.subject_id == Milestone.id)
+            .where(Finding.rule_id == "milestone.overdue").order_by(Milestone.id)
+        ).first()  # fmt: skip
+        milestone.done_on = date(2024, 11, 15)
+        done = milestone.id
+    report = run.sweep(engine, date(2024, 11, 18))
+    assert report.counts["已改善"] == 1
+    assert len(_open(engine, "milestone.overdue")) == len(overdue) - 1
+    resolved = _findings(engine)[("milestone.overdue", "milestone", done)]
+    assert resolved == (date(2024, 11, 15), date(2024, 11, 18))
+
+
+def test_counts_add_up_to_the_open_findings(engine):
+    seed_demo(engine)
+    _break_rules(engine)
+    for day in (date(2024, 11, 15), date(2024, 12, 2), date(2025, 4, 1)):
+        report = run.sweep(engine, day)
+        still_open = [v for v in _findings(engine).values() if v[1] is None]
+        assert report.counts["新發現"] + report.counts["仍存在"] == len(still_open), day
+
+
+def test_another_year_s_checks_leave_this_year_s_findings_open(engine):
+    # Each year's checks see only their own year's subjects: a finding stays open while
+    # the check of any year still finds it.
+    seed_demo(engine)
+    _break_rules(engine)
+    rules = load_rules(113)
+    later = rules.model_copy(update={"year": 114})
+    day = date(2024, 11, 15)
+    with session_scope(engine) as session:
+        alone = compliance_sweep(session, [_context(rules, day)])
+    before = _findings(engine)
+    with session_scope(engine) as session:
+        both = compliance_sweep(session, [_context(rules, day), _context(later, day)])
+    assert _findings(engine) == before
+    assert both.counts == {"新發現": 0, "仍存在": sum(alone.counts.values()), "已改善": 0}
+
+
+def _context(rules, day: date) -> JobContext:
+    return JobContext(day, rules, WorkCalendar.from_rules(rules), "http://jj.example", "x", "x")
 
 
 def _rules_with_settlement_on(due: date):
@@ -108,8 +208,7 @@ def _rules_with_settlement_on(due: date):
 
 
 def _sweep_with(session, rules, day: date):
-    ctx = JobContext(day, rules, WorkCalendar.from_rules(rules), "http://jj.example", "x", "x")
-    return compliance_sweep(session, [ctx])
+    return compliance_sweep(session, [_context(rules, day)])
 
 
 def test_sweep_flags_settlement_after_the_rolled_due_date(engine):

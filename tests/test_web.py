@@ -411,7 +411,7 @@ def test_acknowledge_findings_checks_each_finding(sqlite_app):
     with Session(sqlite_app.state.engine) as s:
         home, other = county_id(s, HOME), county_id(s, OTHER)
         rows = [Finding(rule_id="purchase.late", county_id=c, subject_type="purchase",
-                        subject_id=i, message="逾期", first_seen=TODAY, last_seen=TODAY)
+                        subject_id=i, message="逾期", first_seen=TODAY)
                 for i, c in enumerate((home, home, other), start=1)]  # fmt: skip
         s.add_all(rows)
         s.commit()

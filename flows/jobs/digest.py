@@ -1,6 +1,8 @@
 """The daily digest: one mail per reviewer who chose it, instead of single mails.
 
-A reviewer's digest lists only the counties assigned to them (model/assignments.py).
+A reviewer's digest lists only the counties assigned to them (model/assignments.py). Its
+escalations are shown as in a ministry escalation mail: beyond ESCALATION_ITEMS_SHOWN, a
+summary per county, the longest overdue items and a link to the rest.
 """
 
 from __future__ import annotations
@@ -12,14 +14,23 @@ from sqlmodel import Session, col, select
 from flows.jobs import milestones
 from flows.jobs.checks import RULE_TITLES
 from flows.jobs.context import JobContext
+from flows.jobs.escalation import escalation_list
+from flows.jobs.milestones import CountyDue
 from flows.jobs.report import JobReport
 from flows.jobs.sweep import new_findings
-from flows.jobs.windows import digest_period, overdue_working_days
+from flows.jobs.windows import digest_period
 from model.alerts import ESCALATION, MilestoneAlert
 from model.tables import BudgetLine, County, Finding, User
 from notifications import recipients
 from notifications.outbox import Outgoing, enqueue
-from notifications.render import EscalationLine, FindingView, Reader, item_url, render_digest
+from notifications.render import (
+    ESCALATION_ITEMS_SHOWN,
+    FindingView,
+    Reader,
+    item_url,
+    overdue_list_url,
+    render_digest,
+)
 
 
 def daily_digest(session: Session, ctx: JobContext) -> JobReport:
@@ -31,7 +42,7 @@ def daily_digest(session: Session, ctx: JobContext) -> JobReport:
     since = digest_period(ctx.as_of, ctx.calendar)
     escalations = _escalations(session, ctx, since) if readers else []
     findings = _findings(session, ctx, since) if readers else []
-    report.add("摘要項目", len(escalations) + len(findings))
+    report.add("摘要項目", sum(due.count for due in escalations) + len(findings))
     mails = [
         mail
         for user, counties in readers
@@ -46,19 +57,20 @@ def _digest(
     since: date,
     user: User,
     counties: dict[int, str],
-    escalations: list[tuple[int, EscalationLine]],
+    escalations: list[CountyDue],
     findings: list[tuple[int, FindingView]],
 ) -> Outgoing | None:
     """One reviewer's digest: only the counties they answer for; None when nothing is new."""
-    mine = [e for cid, e in escalations if cid in counties]
+    mine = [due for due in escalations if due.county_id in counties]
     found = [f for cid, f in findings if cid in counties]
     if not mine and not found:
         return None
-    named = {e.item.county for e in mine} | {f.county for f in found}
+    named = {due.county for due in mine} | {f.county for f in found}
     why = recipients.reviewer_why("、".join(n for n in counties.values() if n in named))
     rendered = render_digest(
         Reader(user.display_name, why), as_of=ctx.as_of, since=since,
-        escalations=mine, findings=found, sender=ctx.sender,
+        escalations=escalation_list(ctx, mine), findings=found, sender=ctx.sender,
+        list_url=overdue_list_url(ctx.base_url),
     )  # fmt: skip
     key = f"digest:{user.id}:{ctx.as_of.isoformat()}"
     return Outgoing(key, user.id, user.email, rendered, why)
@@ -69,8 +81,9 @@ def _ministry_steps(ctx: JobContext) -> list[int]:
     return [level for level, step in steps if step.to == "ministry"]
 
 
-def _escalations(session: Session, ctx: JobContext, since) -> list[tuple[int, EscalationLine]]:
-    ids = session.exec(
+def _escalations(session: Session, ctx: JobContext, since) -> list[CountyDue]:
+    """The milestones escalated to the ministry in the period, summarised per county."""
+    ids = (
         select(MilestoneAlert.milestone_id)
         .where(
             MilestoneAlert.kind == ESCALATION,
@@ -79,14 +92,8 @@ def _escalations(session: Session, ctx: JobContext, since) -> list[tuple[int, Es
             MilestoneAlert.fired_on <= ctx.as_of,
         )
         .distinct()
-    ).all()
-    return [
-        (
-            m.county_id,
-            EscalationLine(m.view, overdue_working_days(m.due_on, ctx.as_of, ctx.calendar)),
-        )
-        for m in milestones.load(session, list(ids), ctx.base_url)
-    ]
+    )
+    return milestones.by_county(session, ids, ctx.base_url, shown=ESCALATION_ITEMS_SHOWN)
 
 
 def _findings(session: Session, ctx: JobContext, since) -> list[tuple[int, FindingView]]:

@@ -3,12 +3,11 @@
 Step by step: step k fires only for a milestone whose step k−1 fired on an earlier day,
 so a milestone found long overdue (a late first run, a milestone entered afterwards)
 starts at the owner instead of reaching every level on the same morning. Each reader
-gets one mail per step a day, listing all their items.
+gets one mail per step a day: the owner's lists all their items, a supervisor's or the
+ministry's a summary per county and the longest overdue (notifications/render.py).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -21,7 +20,18 @@ from model.alerts import ESCALATION
 from model.tables import User
 from notifications import recipients
 from notifications.outbox import Outgoing, enqueue
-from notifications.render import EscalationLine, Reader, render_escalations
+from notifications.render import (
+    ESCALATION_ITEMS_SHOWN,
+    CountySummary,
+    EscalationLine,
+    EscalationList,
+    Reader,
+    Rendered,
+    overdue_list_url,
+    places_text,
+    render_escalation_list,
+    render_escalations,
+)
 
 
 def escalate_overdue(session: Session, ctx: JobContext) -> JobReport:
@@ -40,68 +50,117 @@ def escalate_overdue(session: Session, ctx: JobContext) -> JobReport:
             after_level=window.level - 1 if window.level > 1 else None,
         )  # fmt: skip
         report.add(f"逾期第 {window.level} 級", len(ids))
-        due = milestones.load(session, ids, ctx.base_url)
-        mails += _mails(session, ctx, due, window.level, step.to)
+        if step.to == "owner":
+            due = milestones.load(session, ids, ctx.base_url)
+            mails += _owner_mails(session, ctx, due, window.level)
+        else:
+            mails += _summary_mails(session, ctx, ids, window.level, step.to)
     report.queued = enqueue(session, mails, domain=ctx.mail_domain)
     return report
 
 
-def step_readers(
-    session: Session, due: list[OpenMilestone], target: str
+def county_readers(
+    session: Session, counties: dict[int, str], target: str
 ) -> dict[int, list[tuple[User, str]]]:
-    """Each milestone's readers for a step, with the sentence saying why them."""
-    if target == "owner":
-        owners = recipients.users_by_id(session, (m.owner_id for m in due))
-        return {
-            m.id: [(owners[m.owner_id], recipients.OWNER_WHY)] if m.owner_id in owners else []
-            for m in due
-        }
+    """A supervisor's or the ministry's step: each county's readers with the reason."""
     if target == "county_supervisor":
-        by_county = recipients.supervisors(session, (m.county_id for m in due))
+        by_county = recipients.supervisors(session, counties)
         return {
-            m.id: [(u, recipients.supervisor_why(m.county)) for u in by_county[m.county_id]]
-            for m in due
+            cid: [(u, recipients.supervisor_why(county)) for u in by_county[cid]]
+            for cid, county in counties.items()
         }
-    by_county = recipients.ministry(session, ((m.county_id, m.county) for m in due))
-    return {m.id: by_county[m.county_id] for m in due}
+    return recipients.ministry(session, counties.items())
 
 
-@dataclass
-class _Bundle:
-    """One reader's items of one step today: they go out as one mail."""
-
-    user: User
-    lines: list[EscalationLine] = field(default_factory=list)
-    whys: dict[str, None] = field(default_factory=dict)  # an ordered set
-    first_id: int = 0
-
-    def add(self, milestone_id: int, line: EscalationLine, why: str) -> None:
-        self.lines.append(line)
-        self.whys[why] = None
-        self.first_id = min(self.first_id or milestone_id, milestone_id)
-
-
-def _mails(
-    session: Session, ctx: JobContext, due: list[OpenMilestone], step: int, target: str
+def _owner_mails(
+    session: Session, ctx: JobContext, due: list[OpenMilestone], step: int
 ) -> list[Outgoing]:
-    readers = step_readers(session, due, target)
+    """The owner's step lists every item: each is something that person has to do."""
     owners = recipients.users_by_id(session, (m.owner_id for m in due))
-    bundles: dict[int, _Bundle] = {}
+    by_owner: dict[int, list[OpenMilestone]] = {}
     for m in due:
         owner = owners.get(m.owner_id)
-        overdue = overdue_working_days(m.due_on, ctx.as_of, ctx.calendar)
-        line = EscalationLine(m.view, overdue, owner.display_name if owner else "（未指定）")
-        for user, why in readers[m.id]:
-            if not recipients.takes_digest(user):
-                bundles.setdefault(user.id, _Bundle(user)).add(m.id, line, why)
+        if owner is not None and not recipients.takes_digest(owner):
+            by_owner.setdefault(owner.id, []).append(m)
     mails = []
-    for b in bundles.values():
-        why = "；".join(b.whys)
+    for owner_id, items in by_owner.items():
+        owner = owners[owner_id]
+        lines = [
+            EscalationLine(m.view, overdue_working_days(m.due_on, ctx.as_of, ctx.calendar),
+                           owner.display_name)
+            for m in items
+        ]  # fmt: skip
         rendered = render_escalations(
-            Reader(b.user.display_name, why), b.lines, step=step, target=target,
-            sender=ctx.sender,
+            Reader(owner.display_name, recipients.OWNER_WHY), lines, step=step, target="owner",
+            sender=ctx.sender, list_url=overdue_list_url(ctx.base_url),
         )  # fmt: skip
-        # Per reader, day and step; the smallest milestone id as in reminders.py.
-        key = f"escalate:{ctx.as_of.isoformat()}:{step}:{b.user.id}:{b.first_id}"
-        mails.append(Outgoing(key, b.user.id, b.user.email, rendered, why))
+        mails.append(_outgoing(ctx, step, owner, min(m.id for m in items), rendered,
+                               recipients.OWNER_WHY))  # fmt: skip
     return mails
+
+
+def _outgoing(
+    ctx: JobContext, step: int, user: User, first_id: int, rendered: Rendered, why: str
+) -> Outgoing:
+    # Per reader, day and step; the smallest milestone id as in reminders.py.
+    key = f"escalate:{ctx.as_of.isoformat()}:{step}:{user.id}:{first_id}"
+    return Outgoing(key, user.id, user.email, rendered, why)
+
+
+def _summary_mails(
+    session: Session, ctx: JobContext, ids: list[int], step: int, target: str
+) -> list[Outgoing]:
+    """A supervisor's or the ministry's mails, which list only the longest overdue items:
+    per-county summaries from SQL instead of loading every milestone of the step."""
+    dues = milestones.by_county(session, ids, ctx.base_url, shown=ESCALATION_ITEMS_SHOWN)
+    readers = county_readers(session, {d.county_id: d.county for d in dues}, target)
+    mine: dict[int, tuple[User, list[milestones.CountyDue], dict[str, None]]] = {}
+    for due in dues:  # in the order of each county's longest overdue item
+        for user, why in readers[due.county_id]:
+            if not recipients.takes_digest(user):
+                _, counties, whys = mine.setdefault(user.id, (user, [], {}))
+                counties.append(due)
+                whys[why] = None
+    owner_ids = (m.owner_id for due in dues for m in due.earliest)
+    owners = recipients.users_by_id(session, owner_ids)
+    list_url = overdue_list_url(ctx.base_url)
+    mails = []
+    for user, counties, whys in mine.values():
+        listing = escalation_list(ctx, counties, owners)
+        why = "；".join(whys)
+        rendered = render_escalation_list(
+            Reader(user.display_name, why), listing, step=step, target=target,
+            sender=ctx.sender, list_url=list_url,
+        )  # fmt: skip
+        first_id = min(due.first_id for due in counties)
+        mails.append(_outgoing(ctx, step, user, first_id, rendered, why))
+    return mails
+
+
+def escalation_list(
+    ctx: JobContext, counties: list[milestones.CountyDue], owners: dict[int, User] | None = None
+) -> EscalationList:
+    """One reader's counties as a mail shows them: the same as EscalationList.of() over
+    every item, which lists the longest overdue (= the earliest due) first."""
+    cal, as_of = ctx.calendar, ctx.as_of
+
+    def line(m: OpenMilestone) -> EscalationLine:
+        if owners is None:
+            return EscalationLine(m.view, overdue_working_days(m.due_on, as_of, cal))
+        owner = owners.get(m.owner_id)
+        name = owner.display_name if owner else "（未指定）"
+        return EscalationLine(m.view, overdue_working_days(m.due_on, as_of, cal), name)
+
+    total = sum(due.count for due in counties)
+    earliest = sorted((m for due in counties for m in due.earliest), key=lambda m: (m.due_on, m.id))
+    shown = [line(m) for m in earliest[:ESCALATION_ITEMS_SHOWN]]
+    summaries = []
+    if total > len(shown):
+        summaries = [
+            CountySummary(
+                due.county, due.count, due.kinds, overdue_working_days(due.last_due, as_of, cal),
+                overdue_working_days(due.first_due, as_of, cal), due.amount,
+            )
+            for due in sorted(counties, key=lambda due: -due.count)
+        ]  # fmt: skip
+    return EscalationList(total, shown, summaries, places_text(due.county for due in counties))

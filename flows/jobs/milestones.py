@@ -2,28 +2,43 @@
 
 The alert row is inserted by INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, so the
 database both picks the milestones and guarantees each alert fires once, even when two
-runs overlap.
+runs overlap. A mail that lists only a few of many milestones reads them back as per-county
+summaries computed in SQL plus its first few (`by_county`), not one object per milestone.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, String, and_, exists, literal
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from flows.jobs.windows import Window
 from model.alerts import MilestoneAlert
-from model.milestone_kinds import MILESTONE_TITLES, MilestoneKind
+from model.milestone_kinds import MILESTONE_TITLES
 from model.tables import County, Milestone, Purchase
 from notifications.outbox import dialect_insert
 from notifications.render import ItemView, item_url
 from states.values import ItemType
 
 
-@dataclass(frozen=True)
-class OpenMilestone:
+class OpenMilestone(NamedTuple):  # a tuple: a busy day reads tens of thousands
     id: int
     county_id: int
     county: str
@@ -32,7 +47,20 @@ class OpenMilestone:
     view: ItemView
 
 
-_IDS_PER_QUERY = 20_000
+@dataclass(frozen=True)
+class CountyDue:
+    """One county's share of a set of milestones: what a summary shows, and its first few."""
+
+    county_id: int
+    county: str
+    count: int
+    kinds: tuple[tuple[str, int], ...]  # (kind title, milestones), the most frequent first
+    first_due: date
+    last_due: date
+    amount: int | None  # the exact sum over the milestones with an amount, None if none has
+    first_id: int  # the smallest milestone id
+    first: tuple[date, int]  # (due date, id) of its earliest milestone
+    earliest: list[OpenMilestone]  # at most `shown` of them, earliest due first
 
 
 def fire(
@@ -80,43 +108,40 @@ def fire(
         .on_conflict_do_nothing(index_elements=["milestone_id", "kind", "level"])
         .returning(MilestoneAlert.milestone_id)
     )
-    return sorted(session.execute(stmt).scalars())
+    return sorted(session.connection().execute(stmt).scalars().all())
 
 
 def load(session: Session, ids: list[int], base_url: str) -> list[OpenMilestone]:
-    """The milestones by id, earliest due first, in chunks: PostgreSQL takes at most
-    65,535 parameters a statement, and a catch-up day at national scale fired 83,000."""
-    rows = []
-    for start in range(0, len(ids), _IDS_PER_QUERY):
-        rows += session.exec(_load_query(ids[start : start + _IDS_PER_QUERY])).all()
-    rows.sort(key=lambda row: (row.due_on, row.id))
+    """The milestones by id, earliest due first."""
+    if not ids:
+        return []
+    # Core, not the ORM: plain rows of columns, without the ORM's per-row loading.
+    query = _load_query().where(_among(session, ids)).order_by(Milestone.due_on, Milestone.id)
+    rows = session.connection().execute(query)
     return [_open(*row, base_url=base_url) for row in rows]
 
 
-def _load_query(ids: list[int]):
+def _load_query():
     m = Milestone
     # Columns, not Milestone objects: a busy day loads tens of thousands of them.
     return (
         select(m.id, m.county_id, m.owner_id, m.kind, m.title, m.subject_type, m.subject_id,
                m.due_on, County.name, Purchase.amount)
         .join(County, County.id == Milestone.county_id)
-        .outerjoin(
-            Purchase,
-            and_(
-                Milestone.subject_type == ItemType.purchase.value,
-                Purchase.id == Milestone.subject_id,
-            ),
-        )
-        .where(col(Milestone.id).in_(ids))
+        .outerjoin(Purchase, _purchase_of(m))
     )  # fmt: skip
+
+
+def _purchase_of(m: type[Milestone]):
+    return and_(m.subject_type == ItemType.purchase.value, Purchase.id == m.subject_id)
 
 
 def _open(mid, county_id, owner_id, kind, title, subject_type, subject_id, due_on, county,
           amount, *, base_url: str) -> OpenMilestone:  # fmt: skip
-    try:
-        kind_title = MILESTONE_TITLES[MilestoneKind(kind)]
-    except ValueError:  # a kind added by another module before it got a title here
-        kind_title = title
+    # MilestoneKind is a StrEnum, so the stored string finds its title without building
+    # an enum member per row; a kind added by another module before it got a title here
+    # shows the milestone's own title.
+    kind_title = MILESTONE_TITLES.get(kind, title)
     view = ItemView(
         county=county,
         title=title,
@@ -126,3 +151,81 @@ def _open(mid, county_id, owner_id, kind, title, subject_type, subject_id, due_o
         amount=amount,
     )
     return OpenMilestone(mid, county_id, county, owner_id, due_on, view)
+
+
+def by_county(
+    session: Session, ids: list[int] | Select, base_url: str, *, shown: int
+) -> list[CountyDue]:
+    """Per county of the milestones `ids` (a list, or a query selecting them): the summary
+    and the `shown` earliest due, in the order of each county's earliest milestone.
+
+    Three queries whatever the number of milestones (a county supervisor's mail at national
+    scale covers ~900 but lists 20): the sums per county and kind, and which milestones to
+    list plus each kind's first, which orders kinds of equal count as Counter would; then
+    those milestones' rows.
+    """
+    if isinstance(ids, list) and not ids:
+        return []
+    m, conn, among = Milestone, session.connection(), _among(session, ids)
+    # A kind without a title of its own is shown under the milestone's title (as in _open).
+    own_title = case((col(m.kind).in_(list(MILESTONE_TITLES)), literal("")), else_=m.title)
+    groups = conn.execute(
+        select(m.county_id, m.kind, own_title, func.count(), func.min(m.due_on),
+               func.max(m.due_on), func.sum(Purchase.amount), func.min(m.id))
+        .select_from(m).outerjoin(Purchase, _purchase_of(m)).where(among)
+        .group_by(m.county_id, m.kind, own_title)
+    ).all()  # fmt: skip
+    order = (m.due_on, m.id)
+    # Ranked on the ids alone: a window over the full rows cost more than the rest.
+    ranked = select(
+        m.id.label("mid"),
+        func.row_number().over(partition_by=m.county_id, order_by=order).label("in_county"),
+        func.row_number()
+        .over(partition_by=(m.county_id, m.kind, own_title), order_by=order)
+        .label("in_kind"),
+    ).where(among).subquery()  # fmt: skip
+    r = ranked.c
+    # The ids first, then their rows: joined in one query, PostgreSQL scanned the table.
+    listed = dict(conn.execute(
+        select(r.mid, r.in_county).where(or_(r.in_county <= shown, r.in_kind == 1))
+    ).all())  # fmt: skip
+    earliest: dict[int, list[OpenMilestone]] = {}
+    first_of: dict[tuple[int, str], tuple[date, int]] = {}  # (county, kind title) → first
+    for row in load(session, list(listed), base_url):  # earliest due first
+        first_of.setdefault((row.county_id, row.view.kind_title), (row.due_on, row.id))
+        if listed[row.id] <= shown:
+            earliest.setdefault(row.county_id, []).append(row)
+    counts: dict[int, dict[str, int]] = {}
+    found: dict[int, dict] = {}
+    for cid, kind, own, n, first_due, last_due, amount, first_id in groups:
+        kind_title = MILESTONE_TITLES.get(kind, own)
+        mine = counts.setdefault(cid, {})
+        mine[kind_title] = mine.get(kind_title, 0) + n
+        f = found.setdefault(cid, dict(count=0, first_due=first_due, last_due=last_due,
+                                       amount=None, first_id=first_id))  # fmt: skip
+        f["count"] += n
+        f["first_due"], f["last_due"] = min(f["first_due"], first_due), max(f["last_due"], last_due)
+        f["first_id"] = min(f["first_id"], first_id)
+        if amount is not None:
+            f["amount"] = (f["amount"] or 0) + amount
+    dues = []
+    for cid, f in found.items():
+        # Counter.most_common's order: the most frequent first, ties as first met.
+        kinds = sorted(counts[cid].items(), key=lambda k: (-k[1], first_of[cid, k[0]]))
+        first = earliest[cid][0]
+        dues.append(CountyDue(cid, first.county, kinds=tuple(kinds), first=(first.due_on, first.id),
+                              earliest=earliest[cid], **f))  # fmt: skip
+    return sorted(dues, key=lambda d: d.first)
+
+
+def _among(session: Session, ids: list[int] | Select):
+    """Milestone.id among `ids`, given as one parameter whatever their number: an IN list
+    of 20,000 ids is compiled, sent and parsed as 20,000 parameters (SQLite takes at most
+    32,766). PostgreSQL unnests an array (`= ANY(array)` scanned the whole table); SQLite,
+    which has no arrays, reads a JSON array."""
+    if isinstance(ids, Select):
+        return col(Milestone.id).in_(ids)
+    if session.get_bind().dialect.name == "postgresql":
+        return col(Milestone.id).in_(select(func.unnest(bindparam("ids", ids, ARRAY(Integer)))))
+    each = func.json_each(bindparam("ids", json.dumps(ids))).table_valued("value")
+    return col(Milestone.id).in_(select(each.c.value))
