@@ -26,6 +26,7 @@ from web.access import (
 )
 from web.deps import current_user, flash, get_db, render
 from web.evidence_form import field_specs, read_evidence
+from web.facts import item_sheet
 from web.items import county_names, diagram_svg, full_history, holder_id, item_files, item_title
 
 router = APIRouter()
@@ -101,6 +102,7 @@ def render_item(
         "evidence_items": _evidence_items(row),
         "max_mb": MAX_FILE_BYTES // (1024 * 1024),
         "plan_tools": plan_tools(db, user, row) if item_type == ItemType.plan else None,
+        "facts": item_sheet(db, item_type, row),
     }
     return render(request, "item.html", context, status_code=status_code, user=user)
 
