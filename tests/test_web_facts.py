@@ -122,7 +122,8 @@ def test_budget_change_page_shows_before_after_and_cap(engine):
 
     page = reviewer.get(url).text
     check(page)
-    before_actions(page, "各經費項目變更前後", REASON, "行政管理費上限", ntd(600000))
+    before_actions(page, "各經費項目變更前後", REASON, "<dt>行政管理費上限</dt><dd>" + ntd(600000),
+                   "<dt>依目前計畫經費檢核</dt><dd>符合經費流用/變更規定</dd>")  # fmt: skip
 
     with Session(engine) as s:
         decide_budget_change(s, user_named(s, "moe.reviewer1"), change.id, approve=True,

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from forms.display import amount, ntd, percent, roc_date, roc_datetime
 from forms.labels import ITEM_LABELS, TARGET_LABELS
-from model.plan_estimate import county_estimate, per_head_rate
+from model.plan_estimate import county_estimate, county_plan, per_head_rate
+from model.plans import change_context
+from model.purchases import _content_line, _contracted_elsewhere
+from model.reimbursements import approved_lines, plan_figures, settlement_due
 from model.tables import (
     BudgetChange,
     BudgetLine,
@@ -30,8 +32,10 @@ from model.tables import (
 )
 from rules import BUSINESS_KEYS, administration_fee, load_rules
 from rules.settlement import BP, Statement, statement, statement_from_dict
+from states.budget_change import APPROVE_GUARDS
 from states.evidence import PROCUREMENT_METHODS
 from states.plan import PART_TIME_ITEMS, part_time_limits
+from states.steps import run_guards
 from states.values import BudgetChangeState, BudgetItem, ItemType, PurchaseState
 from states.values import ReimbursementState as RS
 
@@ -134,29 +138,13 @@ def _contract_logged(db: Session, row: Purchase) -> TransitionLog | None:
 
 
 def _content_room(db: Session, row: Purchase) -> list[tuple[str, str | None]]:
-    """The 數位內容及教學軟體 line and what other contracts already took of it: the
-    facts purchase.within_approved_line judges the contract step by."""
-    if row.plan_id is None:
-        return []
-    line = db.exec(
-        select(BudgetLine).where(
-            BudgetLine.plan_id == row.plan_id, BudgetLine.item == BudgetItem.digital_content
-        )
-    ).first()
-    budget = line.requested if line else 0
-    done = (PurchaseState.contracted, PurchaseState.disbursement_requested, PurchaseState.closed)
-    taken = db.exec(
-        select(func.coalesce(func.sum(Purchase.amount), 0)).where(
-            Purchase.county_id == row.county_id,
-            Purchase.year == row.year,
-            Purchase.id != row.id,
-            col(Purchase.status).in_(done),
-        )
-    ).one()
+    """The facts purchase.within_approved_line judges the contract by, read as it reads them."""
+    plan = county_plan(db, row.county_id, row.year)
+    budget, taken = _content_line(db, plan), _contracted_elsewhere(db, row)
     return [
         ("數位內容及教學軟體核定經費", ntd(budget)),
-        ("本縣市其他採購已簽約", ntd(int(taken))),
-        ("尚可簽約額度", ntd(budget - int(taken))),
+        ("本縣市其他採購已簽約", ntd(taken)),
+        ("尚可簽約額度", ntd(budget - taken)),
     ]
 
 
@@ -175,7 +163,7 @@ def purchase_sheet(db: Session, row: Purchase) -> Sheet:
             ("產品名稱", product.name if product else "（尚未確認選購名單產品）"),
             ("選購名單序號", product.serial if product else None),
             ("選購名單廠商", product.vendor if product else None),
-            ("選購名單參考價", ntd(product.reference_price) if product else None),
+            ("選購名單參考價格", ntd(product.reference_price) if product else None),
             ("確認產品時填列金額", ntd(choice["amount"]) if "amount" in choice else None),
             ("搭配硬體或教具金額", ntd(choice["hardware_amount"]) if choice.get("hardware_amount") else None),
         ],
@@ -312,16 +300,21 @@ def budget_change_sheet(db: Session, row: BudgetChange) -> Sheet:
     if not rules.budget.digital_content.may_flow_to_other_items:
         context.append(("數位內容及教學軟體", "經費不得流用至其他項目"))
     context.append(("經常門與資本門", "計畫核定後不得互相流用"))
+    notes: tuple[str, ...] = ()
+    if row.status == BudgetChangeState.requested:
+        # The rules the approval will run, on the plan as it stands now.
+        refusals = run_guards(APPROVE_GUARDS, change_context(db, row, None, None, rules, None))
+        notes = tuple(f"核定時將不符規定：{r.message}" for r in refusals)
+        verdict = "不符規定（見上方說明）" if refusals else "符合經費流用/變更規定"
+        context.append(("依目前計畫經費檢核", verdict))
     blocks = (by_line, by_part, _facts("核定所需資訊", context), _facts("其他", _common(row)))
-    return Sheet("經費流用/變更內容", blocks, (), frozenset({"year", "plan_id", "letter_no",
-                                                            "created_at", "reason"}))  # fmt: skip
+    covers = frozenset({"year", "plan_id", "letter_no", "created_at", "reason"})
+    return Sheet("經費流用/變更內容", blocks, notes, covers)
 
 
 # ------------------------------------------------------------------ reimbursement
 def reimbursement_figures(db: Session, row: Reimbursement) -> tuple[int, int, dict]:
     """A, B and the approved lines as the guards count them now (model.reimbursements)."""
-    from model.reimbursements import approved_lines, plan_figures
-
     rules = load_rules(row.year)
     lines = approved_lines(db, row.plan_id)
     a, b = plan_figures(db, row, rules, lines)
@@ -375,8 +368,6 @@ def reimbursement_sheet(db: Session, row: Reimbursement) -> Sheet:
     if band.holdback_min_bp:
         money.append(("結報前累計撥款上限", ntd(keep)))
         money.append(("保留至結報後撥付", ntd(b - keep)))
-    from model.reimbursements import settlement_due
-
     money.append(("結報期限", roc_date(settlement_due(rules))))
     blocks: list[Facts | Grid] = [_facts("經費", money)]
     if tranches:
