@@ -157,7 +157,13 @@ def test_reimbursement_page_shows_tranches_and_settlement(engine):
     before_actions(page, "<dt>A 核定計畫金額</dt><dd>" + ntd(a), "<dt>B 核定補助金額</dt><dd>" + ntd(a),
                    "<dt>C 已撥付金額</dt><dd>" + ntd(0), "<dt>第一期撥款上限</dt><dd>" + ntd(first),
                    "<dt>結報前累計撥款上限</dt><dd>" + ntd(kept),
+                   "<dt>結報前尚可撥付</dt><dd>" + ntd(kept),
                    "<dt>E 實支金額</dt><dd>（尚未提送結報）")  # fmt: skip
+
+    content = lines["digital_content"]
+    assert cells(page, "6 數位內容及教學軟體") == [
+        f"{content.recurrent:,}", f"{content.capital:,}", f"{content.requested:,}",
+    ]  # fmt: skip
 
     unspent = 100_000
     spending = {k: {"recurrent": v.recurrent, "capital": v.capital} for k, v in lines.items()}

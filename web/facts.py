@@ -367,6 +367,7 @@ def reimbursement_sheet(db: Session, row: Reimbursement) -> Sheet:
     ]
     if band.holdback_min_bp:
         money.append(("結報前累計撥款上限", ntd(keep)))
+        money.append(("結報前尚可撥付", ntd(max(keep - row.disbursed, 0))))
         money.append(("保留至結報後撥付", ntd(b - keep)))
     money.append(("結報期限", roc_date(settlement_due(rules))))
     blocks: list[Facts | Grid] = [_facts("經費", money)]
@@ -379,9 +380,7 @@ def reimbursement_sheet(db: Session, row: Reimbursement) -> Sheet:
             ("合計", "", ntd(sum(t["amount"] for t in tranches)), ""),
             text=frozenset({1, 3}),
         ))  # fmt: skip
-    spending = ev.get("spending") or {}
-    if spending:
-        blocks.append(_spending_grid(lines, spending))
+    blocks.append(_spending_grid(lines, ev.get("spending") or {}))
     blocks += _statement_blocks(row, a, b, ev)
     paid_back = ev.get("balance_return")
     if paid_back:
@@ -394,17 +393,21 @@ def reimbursement_sheet(db: Session, row: Reimbursement) -> Sheet:
 
 
 def _spending_grid(lines: Mapping, spending: Mapping) -> Grid:
+    """The approved lines, beside what was spent on each once the settlement says."""
     rows = []
     for item in _order(set(lines) | set(spending)):
-        line, spent = lines.get(item), spending.get(item, {})
-        rows.append((_item(item),
-                     amount(line.recurrent if line else 0), amount(spent.get("recurrent", 0)),
-                     amount(line.capital if line else 0), amount(spent.get("capital", 0))))  # fmt: skip
-    return Grid(
-        "各經費項目核定與實支" + UNIT,
-        ("經費項目", "核定經常門", "實支經常門", "核定資本門", "實支資本門"),
-        tuple(rows),
-    )
+        line, spent = lines.get(item), spending.get(item)
+        rec, cap = (line.recurrent, line.capital) if line else (0, 0)
+        if spending:
+            spent = spent or {}
+            cells = (rec, spent.get("recurrent", 0), cap, spent.get("capital", 0))
+        else:
+            cells = (rec, cap, rec + cap)
+        rows.append((_item(item), *(amount(c) for c in cells)))
+    if spending:
+        head = ("經費項目", "核定經常門", "實支經常門", "核定資本門", "實支資本門")
+        return Grid("各經費項目核定與實支" + UNIT, head, tuple(rows))
+    return Grid("各經費項目核定經費" + UNIT, ("經費項目", "經常門", "資本門", "合計"), tuple(rows))
 
 
 def _statement_blocks(row: Reimbursement, a: int, b: int, ev: Mapping) -> list[Grid]:
