@@ -202,7 +202,7 @@ def test_reimbursement_page_shows_tranches_and_settlement(engine):
     assert [cells(page, k)[1] for k in "ABCDEFG"] == [
         ntd(a), ntd(a), ntd(kept), "100.0%", ntd(e), ntd(f), ntd(g),
     ]  # fmt: skip
-    assert cells(page, "")[1] == f"教育部應補撥 {ntd(-g)}"
+    assert cells(page, "結果")[1] == f"教育部應補撥 {ntd(-g)}"
     assert "<dt>尚未撥付（B − C）</dt><dd>" + ntd(a - kept) in page
 
 

@@ -77,6 +77,17 @@ class Sheet:
 
 
 UNIT = "（金額單位：新臺幣元）"
+# The stored columns each sheet states, which `show` then does not print a second time.
+COMMON_COLUMNS = frozenset({"year", "plan_id", "letter_no", "created_at"})
+PURCHASE_COLUMNS = COMMON_COLUMNS | {
+    "product_id",
+    "amount",
+    "award_date",
+    "disbursement_requested_on",
+}
+CHANGE_COLUMNS = COMMON_COLUMNS | {"reason"}
+REIMBURSEMENT_COLUMNS = COMMON_COLUMNS | {"approved_amount", "subsidy", "disbursed", "spent"}
+PLAN_COLUMNS = frozenset({"year", "submitted_on", "approved_on", "letter_no", "created_at"})
 NONE = "—"
 
 
@@ -153,6 +164,7 @@ def purchase_sheet(db: Session, row: Purchase) -> Sheet:
     meeting, choice = ev.get("decide") or {}, ev.get("verify_product") or {}
     contract, request = ev.get("contract") or {}, ev.get("request_disbursement") or {}
     usage = ev.get("record_usage") or {}
+    method = contract.get("method")
     product = _product(db, row)
     budgeted = procurement_amount(row)
     status = str(row.status)
@@ -165,9 +177,12 @@ def purchase_sheet(db: Session, row: Purchase) -> Sheet:
             ("選購名單廠商", product.vendor if product else None),
             ("選購名單參考價格", ntd(product.reference_price) if product else None),
             ("確認產品時填列金額", ntd(choice["amount"]) if "amount" in choice else None),
-            ("搭配硬體或教具金額", ntd(choice["hardware_amount"]) if choice.get("hardware_amount") else None),
+            (
+                "搭配硬體或教具金額",
+                ntd(choice["hardware_amount"]) if choice.get("hardware_amount") else None,
+            ),
         ],
-    )  # fmt: skip
+    )
     late = "（逾請撥期限）" if ev.get("late_request") else ""
     procurement = _facts(
         "採購與請撥",
@@ -175,8 +190,7 @@ def purchase_sheet(db: Session, row: Purchase) -> Sheet:
             ("預估金額", ntd(row.amount) if not contract else None),
             ("採購金額", ntd(budgeted) if budgeted is not None else None),
             ("決標（契約）金額", ntd(contract["amount"]) if contract else "（尚未決標）"),
-            ("採購方式", PROCUREMENT_METHODS.get(contract.get("method"), contract.get("method"))
-             if contract else None),
+            ("採購方式", PROCUREMENT_METHODS.get(method, method) if method else None),
             ("限制性招標理由", contract.get("justification") or None),
             ("得標廠商", contract.get("vendor")),
             ("公開會議日期", _day(meeting.get("held_on")) or "（尚未召開）"),
@@ -188,7 +202,7 @@ def purchase_sheet(db: Session, row: Purchase) -> Sheet:
             ("累計使用時數", amount(usage["cumulative_hours"]) if usage else None),
             ("使用效益說明", usage.get("notes") or None),
         ],
-    )  # fmt: skip
+    )
     blocks: list[Facts | Grid] = [product_facts, procurement]
     if status == PurchaseState.clause_verified:
         blocks.append(_facts("簽約前的經費額度", _content_room(db, row)))
@@ -196,13 +210,7 @@ def purchase_sheet(db: Session, row: Purchase) -> Sheet:
     notes = ()
     if status == PurchaseState.contracted and contract:
         notes = (f"請撥金額不得超過決標（契約）金額 {ntd(contract['amount'])}。",)
-    return Sheet(
-        "採購資料",
-        tuple(blocks),
-        notes,
-        frozenset({"product_id", "amount", "award_date", "disbursement_requested_on",
-                   "year", "plan_id", "letter_no", "created_at"}),
-    )  # fmt: skip
+    return Sheet("採購資料", tuple(blocks), notes, PURCHASE_COLUMNS)
 
 
 # ------------------------------------------------------------------ budget change
@@ -255,8 +263,16 @@ def budget_change_sheet(db: Session, row: BudgetChange) -> Sheet:
         b, a = before.get(item, empty), after.get(item, empty)
         diff = a["recurrent"] + a["capital"] - b["recurrent"] - b["capital"]
         mark = "（變更）" if item in changed else ""
-        rows.append((_item(item) + mark, amount(b["recurrent"]), amount(b["capital"]),
-                     amount(a["recurrent"]), amount(a["capital"]), _signed(diff)))  # fmt: skip
+        rows.append(
+            (
+                _item(item) + mark,
+                amount(b["recurrent"]),
+                amount(b["capital"]),
+                amount(a["recurrent"]),
+                amount(a["capital"]),
+                _signed(diff),
+            )
+        )
     totals = {
         side: (_parts_total(amounts, "recurrent"), _parts_total(amounts, "capital"))
         for side, amounts in (("before", before), ("after", after))
@@ -291,12 +307,14 @@ def budget_change_sheet(db: Session, row: BudgetChange) -> Sheet:
         if item.value in changed:
             limits = part_time_limits(item, rules)
             b, a = before.get(item.value, empty), after[item.value]
-            context.append((
-                f"{_item(item.value)}人月數 × 每月支給",
-                f"變更前 {b['person_months']} 人月 × {ntd(b['monthly_rate'])}；"
-                f"變更後 {a['person_months']} 人月 × {ntd(a['monthly_rate'])}"
-                f"（每月支給範圍 {amount(limits.min_monthly)}–{amount(limits.max_monthly)} 元）",
-            ))  # fmt: skip
+            context.append(
+                (
+                    f"{_item(item.value)}人月數 × 每月支給",
+                    f"變更前 {b['person_months']} 人月 × {ntd(b['monthly_rate'])}；"
+                    f"變更後 {a['person_months']} 人月 × {ntd(a['monthly_rate'])}"
+                    f"（每月支給範圍 {amount(limits.min_monthly)}–{amount(limits.max_monthly)} 元）",
+                )
+            )
     if not rules.budget.digital_content.may_flow_to_other_items:
         context.append(("數位內容及教學軟體", "經費不得流用至其他項目"))
     context.append(("經常門與資本門", "計畫核定後不得互相流用"))
@@ -308,8 +326,7 @@ def budget_change_sheet(db: Session, row: BudgetChange) -> Sheet:
         verdict = "不符規定（見上方說明）" if refusals else "符合經費流用/變更規定"
         context.append(("依目前計畫經費檢核", verdict))
     blocks = (by_line, by_part, _facts("核定所需資訊", context), _facts("其他", _common(row)))
-    covers = frozenset({"year", "plan_id", "letter_no", "created_at", "reason"})
-    return Sheet("經費流用/變更內容", blocks, notes, covers)
+    return Sheet("經費流用/變更內容", blocks, notes, CHANGE_COLUMNS)
 
 
 # ------------------------------------------------------------------ reimbursement
@@ -344,7 +361,7 @@ def _statement_grid(figures: Statement, caption: str) -> Grid:
             ("E", "實支金額", ntd(figures.E), ""),
             ("F", "賸餘款", ntd(figures.F), "A − E"),
             ("G", "應繳回金額", ntd(g), "F × D −（B − C）"),
-            ("", "結算結果", outcome, ""),
+            ("結果", "結算結果", outcome, ""),
         ),
         text=frozenset({1, 2, 3}),
     )
@@ -372,24 +389,38 @@ def reimbursement_sheet(db: Session, row: Reimbursement) -> Sheet:
     money.append(("結報期限", roc_date(settlement_due(rules))))
     blocks: list[Facts | Grid] = [_facts("經費", money)]
     if tranches:
-        blocks.append(Grid(
-            "分期撥付",
-            ("期別", "撥付日期", "金額", "核撥文號"),
-            tuple((f"第 {i} 期", _day(t.get("disbursed_on")) or NONE, ntd(t["amount"]),
-                   t.get("letter_no") or NONE) for i, t in enumerate(tranches, 1)),
-            ("合計", "", ntd(sum(t["amount"] for t in tranches)), ""),
-            text=frozenset({1, 3}),
-        ))  # fmt: skip
+        blocks.append(
+            Grid(
+                "分期撥付",
+                ("期別", "撥付日期", "金額", "核撥文號"),
+                tuple(
+                    (
+                        f"第 {i} 期",
+                        _day(t.get("disbursed_on")) or NONE,
+                        ntd(t["amount"]),
+                        t.get("letter_no") or NONE,
+                    )
+                    for i, t in enumerate(tranches, 1)
+                ),
+                ("合計", "", ntd(sum(t["amount"] for t in tranches)), ""),
+                text=frozenset({1, 3}),
+            )
+        )
     blocks.append(_spending_grid(lines, ev.get("spending") or {}))
     blocks += _statement_blocks(row, a, b, ev)
     paid_back = ev.get("balance_return")
     if paid_back:
-        blocks.append(_facts("餘款繳回", [("繳回日期", _day(paid_back.get("returned_on"))),
-                                          ("繳回金額", ntd(paid_back["amount"]))]))  # fmt: skip
+        blocks.append(
+            _facts(
+                "餘款繳回",
+                [
+                    ("繳回日期", _day(paid_back.get("returned_on"))),
+                    ("繳回金額", ntd(paid_back["amount"])),
+                ],
+            )
+        )
     blocks.append(_facts("其他", [*_common(row), ("成果報告", ev.get("report_ref"))]))
-    return Sheet("經費請撥與結報資料", tuple(blocks), (), frozenset({
-        "approved_amount", "subsidy", "disbursed", "spent", "year", "plan_id", "letter_no",
-        "created_at"}))  # fmt: skip
+    return Sheet("經費請撥與結報資料", tuple(blocks), (), REIMBURSEMENT_COLUMNS)
 
 
 def _spending_grid(lines: Mapping, spending: Mapping) -> Grid:
@@ -415,8 +446,10 @@ def _statement_blocks(row: Reimbursement, a: int, b: int, ev: Mapping) -> list[G
     if first:  # a payment made on the settled statement restated it
         return [
             _statement_grid(statement_from_dict(stored), "收支結算表（含結報後撥款）"),
-            _statement_grid(statement_from_dict(first), f"收支結算表（{_day(ev.get('settled_on'))} 核定）"),
-        ]  # fmt: skip
+            _statement_grid(
+                statement_from_dict(first), f"收支結算表（{_day(ev.get('settled_on'))} 核定）"
+            ),
+        ]
     if stored:
         caption = f"收支結算表（{_day(ev.get('settled_on'))} 核定）"
         return [_statement_grid(statement_from_dict(stored), caption)]
@@ -444,8 +477,17 @@ def plan_sheet(db: Session, row: Plan) -> Sheet:
         else:
             note = "未說明"
             unexplained.append(_item(item))
-        rows.append((_item(item), amount(estimated), amount(rec), amount(cap),
-                     amount(rec + cap), _signed(diff), note))  # fmt: skip
+        rows.append(
+            (
+                _item(item),
+                amount(estimated),
+                amount(rec),
+                amount(cap),
+                amount(rec + cap),
+                _signed(diff),
+                note,
+            )
+        )
     rec_total = sum(x.recurrent for x in lines.values())
     cap_total = sum(x.capital for x in lines.values())
     requested = rec_total + cap_total
@@ -453,10 +495,17 @@ def plan_sheet(db: Session, row: Plan) -> Sheet:
         "經費申請與教育部預估" + UNIT,
         ("經費項目", "教育部預估", "經常門", "資本門", "申請合計", "差額", "差異說明"),
         tuple(rows),
-        ("合計", amount(est.total), amount(rec_total), amount(cap_total), amount(requested),
-         _signed(requested - est.total), ""),
+        (
+            "合計",
+            amount(est.total),
+            amount(rec_total),
+            amount(cap_total),
+            amount(requested),
+            _signed(requested - est.total),
+            "",
+        ),
         text=frozenset({6}),
-    )  # fmt: skip
+    )
     business = sum(x.recurrent for k, x in lines.items() if k in BUSINESS_KEYS)
     admin = lines.get(BudgetItem.administration.value)
     cap = administration_fee(business, rules)
@@ -474,17 +523,23 @@ def plan_sheet(db: Session, row: Plan) -> Sheet:
     for item in PART_TIME_ITEMS:
         line = lines.get(item.value)
         if line and (line.person_months or line.monthly_rate):
-            summary.append((f"{_item(item.value)}人月數 × 每月支給",
-                            f"{line.person_months} 人月 × {ntd(line.monthly_rate)}"))  # fmt: skip
+            summary.append(
+                (
+                    f"{_item(item.value)}人月數 × 每月支給",
+                    f"{line.person_months} 人月 × {ntd(line.monthly_rate)}",
+                )
+            )
     targets = []
     for key, minimum in minimums.items():
         value = (row.targets or {}).get(key)
         typed = isinstance(value, int) and not isinstance(value, bool)
         met = "未填" if not typed else ("符合" if value >= minimum else "低於最低要求")
-        targets.append((TARGET_LABELS.get(key, key), amount(value) if typed else NONE,
-                        amount(minimum), met))  # fmt: skip
-    target_grid = Grid("量化指標", ("指標", "本計畫目標", "最低要求", "檢核"),
-                       tuple(targets), text=frozenset({3}))  # fmt: skip
+        targets.append(
+            (TARGET_LABELS.get(key, key), amount(value) if typed else NONE, amount(minimum), met)
+        )
+    target_grid = Grid(
+        "量化指標", ("指標", "本計畫目標", "最低要求", "檢核"), tuple(targets), text=frozenset({3})
+    )
     dates = [
         ("年度", f"{row.year} 年度"),
         ("送出日期", _day(row.submitted_on)),
@@ -498,8 +553,7 @@ def plan_sheet(db: Session, row: Plan) -> Sheet:
             "下列項目的申請數與教育部預估數不同，尚未說明差異：" + "、".join(unexplained) + "。",
         )
     blocks = (budget, _facts("經費摘要", summary), target_grid, _facts("其他", dates))
-    return Sheet("計畫經費與量化指標", blocks, notes,
-                 frozenset({"year", "submitted_on", "approved_on", "letter_no", "created_at"}))  # fmt: skip
+    return Sheet("計畫經費與量化指標", blocks, notes, PLAN_COLUMNS)
 
 
 SHEETS: dict[str, Callable[[Session, Any], Sheet]] = {
