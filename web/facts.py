@@ -72,7 +72,6 @@ class Sheet:
     title: str
     blocks: tuple[Facts | Grid, ...]
     notes: tuple[str, ...] = ()  # what the decision must not miss (an unexplained line, …)
-    # Stored columns the sheet states (perhaps more currently): `show` leaves them out.
     covers: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -109,9 +108,9 @@ def _signed(value: int) -> str:
     return f"+{amount(value)}" if value > 0 else amount(value)
 
 
-def _common(row: Any, plan_id: int | None = None) -> list[tuple[str, str | None]]:
+def _common(row: Any) -> list[tuple[str, str | None]]:
     """What every item's `show` prints beside its own facts."""
-    plan_id = plan_id if plan_id is not None else getattr(row, "plan_id", None)
+    plan_id = getattr(row, "plan_id", None)
     return [
         ("年度", f"{row.year} 年度"),
         ("所屬縣市實施計畫", f"縣市實施計畫 #{plan_id}" if plan_id else None),
