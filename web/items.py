@@ -3,7 +3,7 @@
 
 import subprocess
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -16,6 +16,7 @@ from model.files import EvidenceFile
 from model.tables import County, Plan, TransitionLog, User
 from model.workflow import Lifecycle, history
 from states.values import Role
+from web.listing import PAGE_SIZE as LIST_PAGE_SIZE
 
 FONT = "Noto Sans CJK TC"
 
@@ -25,7 +26,7 @@ def item_title(lifecycle: Lifecycle, row) -> str:
     return f"{lifecycle.item_name(row.id)} {title}" if title else lifecycle.item_name(row.id)
 
 
-PAGE_SIZE = 500
+PAGE_SIZE = LIST_PAGE_SIZE
 
 
 def _in_scope(query, table, county_id: int | None):
@@ -46,22 +47,31 @@ def items_in_scope(
     county_id: int | None,
     *,
     states: Iterable[str] | None = None,
+    where: Sequence = (),
+    order: Sequence = (),
+    extra: Sequence = (),
     offset: int = 0,
     limit: int | None = PAGE_SIZE,
 ) -> list:
-    """One page of the items in scope (limit=None: all of them), oldest first."""
+    """One page of the items in scope (limit=None: all of them), oldest first unless
+    `order` says otherwise; `where` adds the list's filters (web.listing), `extra` columns
+    come back beside each row as tuples."""
     table = lifecycle.table
-    query = _with_states(_in_scope(select(table), table, county_id), table, states)
-    query = query.order_by(table.id).offset(offset)
+    query = _with_states(_in_scope(select(table, *extra), table, county_id), table, states)
+    query = query.where(*where).order_by(*(order or [table.id])).offset(offset)
     return list(session.exec(query if limit is None else query.limit(limit)))
 
 
 def count_in_scope(
-    session: Session, lifecycle: Lifecycle, county_id: int | None, states: Iterable[str] | None
+    session: Session,
+    lifecycle: Lifecycle,
+    county_id: int | None,
+    states: Iterable[str] | None,
+    where: Sequence = (),
 ) -> int:
     table = lifecycle.table
     query = _in_scope(select(func.count()).select_from(table), table, county_id)
-    return int(session.exec(_with_states(query, table, states)).one())
+    return int(session.exec(_with_states(query, table, states).where(*where)).one())
 
 
 def status_counts(session: Session, lifecycle: Lifecycle, county_id: int | None) -> Counter:
