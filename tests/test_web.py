@@ -34,9 +34,9 @@ from web.app import ROUTERS
 from web.auth_routes import user_for_claims
 from web.config import secret_from_data_dir
 from web.items import PAGE_SIZE
+from web.listing import Filters
 from web.ministry_routes import county_rows
 from web.security import password_matches, set_demo_passwords
-from web.listing import Filters
 from web.work import actionable, viewer_for
 
 
