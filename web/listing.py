@@ -243,7 +243,7 @@ def _owner(holder, f: Filters, viewer: Viewer):
     if f.owner == "me":
         return holder == viewer.user_id
     if f.owner == "deputy":
-        return col(holder).in_(list(viewer.absent)) if viewer.absent else false()
+        return holder.in_(list(viewer.absent)) if viewer.absent else false()
     owner = _int(f.owner)
     return None if owner is None else holder == owner
 

@@ -258,16 +258,18 @@ def county_overdue(
     """A county's open deadlines past due, longest overdue first unless sorted otherwise."""
     owner = select(User.display_name).where(User.id == Milestone.owner_id).scalar_subquery()
     amount = _subject_amount()
-    query = _overdue(county_id, viewer.today)
+    where = [Milestone.county_id == county_id, col(Milestone.done_on).is_(None),
+             Milestone.due_on < viewer.today]  # fmt: skip
     if f.q:
-        query = query.where(Milestone.title.ilike(like(f.q), escape="!"))
-    page = page_of(f.page, _count(session, query), f.size)
+        where.append(Milestone.title.ilike(like(f.q), escape="!"))
+    total = session.exec(select(func.count()).select_from(Milestone).where(*where)).one()
+    page = page_of(f.page, int(total), f.size)
     columns = {"due": Milestone.due_on, "kind": Milestone.kind, "title": Milestone.title,
                "owner": owner, "amount": amount}  # fmt: skip
     order = ordering(columns, f, "due", Milestone.id)
     rows = session.exec(
-        query.add_columns(owner.label("owner_name"), amount.label("amount"))
-        .order_by(*order).offset(page.offset).limit(page.size)
+        select(Milestone, owner.label("owner_name"), amount.label("amount"))
+        .where(*where).order_by(*order).offset(page.offset).limit(page.size)
     ).all()  # fmt: skip
     cal = viewer.calendar
     return page, [
