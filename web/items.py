@@ -50,14 +50,19 @@ def items_in_scope(
     where: Sequence = (),
     order: Sequence = (),
     extra: Sequence = (),
+    outer: Sequence = (),
     offset: int = 0,
     limit: int | None = PAGE_SIZE,
 ) -> list:
     """One page of the items in scope (limit=None: all of them), oldest first unless
     `order` says otherwise; `where` adds the list's filters (web.listing), `extra` columns
-    come back beside each row as tuples."""
+    come back beside each row as tuples, from the (subquery, on-clause) pairs in `outer`
+    joined as LEFT OUTER JOINs."""
     table = lifecycle.table
-    query = _with_states(_in_scope(select(table, *extra), table, county_id), table, states)
+    query = select(table, *extra)
+    for target, on in outer:
+        query = query.outerjoin(target, on)
+    query = _with_states(_in_scope(query, table, county_id), table, states)
     query = query.where(*where).order_by(*(order or [table.id])).offset(offset)
     return list(session.exec(query if limit is None else query.limit(limit)))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlencode
 
-from sqlalchemy import String, and_, case, cast, exists, false, func, literal, or_
+from sqlalchemy import String, case, cast, exists, false, func, literal, or_
 from sqlmodel import Session, col, select
 
 from model.accounts import Handover
@@ -150,17 +150,23 @@ def holder_expr(table, item_type: str):
     return handed if owner is None else func.coalesce(handed, owner)
 
 
-def next_due_expr(table, item_type: str):
-    """The item's earliest open deadline."""
+def next_due_table(item_type: str):
+    """Each item's earliest open deadline, grouped once and joined: Milestone has no index
+    on its subject, so a per-row subquery would read the open deadlines once per item."""
     return (
-        select(func.min(Milestone.due_on))
-        .where(
-            Milestone.subject_type == item_type,
-            Milestone.subject_id == table.id,
-            col(Milestone.done_on).is_(None),
-        )
-        .scalar_subquery()
+        select(Milestone.subject_id.label("item_id"), func.min(Milestone.due_on).label("due"))
+        .where(Milestone.subject_type == item_type, col(Milestone.done_on).is_(None))
+        .group_by(Milestone.subject_id)
+        .subquery()
     )
+
+
+def _with_open_deadline(table, item_type: str, *conditions):
+    """table.id among the subjects of matching open deadlines (one uncorrelated subquery)."""
+    subjects = select(Milestone.subject_id).where(
+        Milestone.subject_type == item_type, col(Milestone.done_on).is_(None), *conditions
+    )
+    return col(table.id).in_(subjects)
 
 
 def amount_column(table):
@@ -185,14 +191,15 @@ def _user_name(user_column):
     return select(User.display_name).where(User.id == user_column).scalar_subquery()
 
 
-def item_sort_columns(lifecycle: Lifecycle) -> dict:
+def item_sort_columns(lifecycle: Lifecycle, next_due) -> dict:
+    """Sortable columns; `next_due` is next_due_table's subquery, joined by the caller."""
     table, item_type = lifecycle.table, str(lifecycle.item_type)
     columns = {
         "item": table.id,
         "county": _county_code(table.county_id),
         "state": state_rank(lifecycle),
         "owner": _user_name(holder_expr(table, item_type)),
-        "due": next_due_expr(table, item_type),
+        "due": next_due.c.due,
         "year": table.year,
     }
     if hasattr(table, "title"):
@@ -228,12 +235,12 @@ def _search(lifecycle: Lifecycle, q: str):
             ),
         )
     )
+    schools = select(School.id).where(_matches(School.name, q))
     found.append(
-        exists().where(
-            Milestone.subject_type == item_type,
-            Milestone.subject_id == table.id,
-            School.id == Milestone.school_id,
-            _matches(School.name, q),
+        col(table.id).in_(
+            select(Milestone.subject_id).where(
+                Milestone.subject_type == item_type, col(Milestone.school_id).in_(schools)
+            )
         )
     )
     return or_(*found)
@@ -265,18 +272,13 @@ def item_conditions(lifecycle: Lifecycle, f: Filters, viewer: Viewer, *, state: 
         clause = _owner(holder_expr(table, item_type), f, viewer)
         if clause is not None:
             where.append(clause)
-    open_deadline = and_(
-        Milestone.subject_type == item_type,
-        Milestone.subject_id == table.id,
-        col(Milestone.done_on).is_(None),
-    )
     if f.overdue:
-        where.append(exists().where(open_deadline, Milestone.due_on < viewer.today))
+        where.append(_with_open_deadline(table, item_type, Milestone.due_on < viewer.today))
     if f.due_within is not None:
         until = viewer.due_until(f.due_within)
         where.append(
-            exists().where(
-                open_deadline, Milestone.due_on >= viewer.today, Milestone.due_on <= until
+            _with_open_deadline(
+                table, item_type, Milestone.due_on >= viewer.today, Milestone.due_on <= until
             )
         )
     return where

@@ -23,6 +23,7 @@ from web.listing import (
     item_conditions,
     item_sort_columns,
     like,
+    next_due_table,
     ordering,
     tag,
     user_names,
@@ -93,11 +94,18 @@ def _text(column):
     return cast(column, String) if column is not None else cast(null(), String)
 
 
-def _actionable_select(lifecycle: Lifecycle, states: list[str], f: Filters, viewer: Viewer):
+def _actionable_select(
+    lifecycle: Lifecycle, states: list[str], f: Filters, viewer: Viewer, lean: bool = False
+):
     table, item_type = lifecycle.table, str(lifecycle.item_type)
     amount = amount_column(table)
-    columns = item_sort_columns(lifecycle)
+    due = next_due_table(item_type)
+    columns = item_sort_columns(lifecycle, due)
     county = viewer.county_id if viewer.county_id is not None else f.county
+    if lean:  # for counting: no column the count does not need
+        query = select(table.id).where(col(table.status).in_(states))
+        query = query.where(*item_conditions(lifecycle, f, viewer))
+        return query if county is None else query.where(table.county_id == county)
     query = select(
         cast(literal(item_type), String).label("item_type"),
         table.id.label("id"),
@@ -110,16 +118,17 @@ def _actionable_select(lifecycle: Lifecycle, states: list[str], f: Filters, view
         columns["county"].label("county_code"),
         columns["owner"].label("owner_name"),
         (amount if amount is not None else cast(null(), Integer)).label("amount"),
-    ).where(col(table.status).in_(states), *item_conditions(lifecycle, f, viewer))
+    ).outerjoin(due, due.c.item_id == table.id)
+    query = query.where(col(table.status).in_(states), *item_conditions(lifecycle, f, viewer))
     return query if county is None else query.where(table.county_id == county)
 
 
-def _actionable_union(role: Role, f: Filters, viewer: Viewer):
+def _actionable_union(role: Role, f: Filters, viewer: Viewer, lean: bool = False):
     selects = []
     for item_type, lifecycle in LIFECYCLES.items():
         states = _states_for(lifecycle, role)
         if states and (not f.kind or f.kind == item_type):
-            selects.append(_actionable_select(lifecycle, states, f, viewer))
+            selects.append(_actionable_select(lifecycle, states, f, viewer, lean))
     if not selects:
         return None
     return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
@@ -134,8 +143,9 @@ def actionable(
     if found is None:
         return page_of(1, 0, f.size), []
     c = found.c
-    page = page_of(f.page, int(session.exec(select(func.count()).select_from(found)).one()),
-                   f.size)  # fmt: skip
+    counted = _actionable_union(Role(user.role), f, viewer, lean=True)
+    total = int(session.exec(select(func.count()).select_from(counted)).one())
+    page = page_of(f.page, total, f.size)
     mine = case((c.holder == viewer.user_id, 0), (c.holder.in_(list(viewer.absent) or [-1]), 1),
                 else_=2)  # fmt: skip
     columns = {"item": c.item_type, "county": c.county_code, "state": c.state_rank,

@@ -32,7 +32,7 @@ from web.listing import (
     holder_expr,
     item_conditions,
     item_sort_columns,
-    next_due_expr,
+    next_due_table,
     ordering,
     read_filters,
     tag,
@@ -128,11 +128,11 @@ def _item_query(db: Session, user: User, lifecycle, f: Filters, viewer: Viewer):
     county = viewer.county_id if viewer.county_id is not None else f.county
     states = [f.state] if f.state else None
     where = item_conditions(lifecycle, f, viewer, state=False)
-    columns = item_sort_columns(lifecycle)
-    order = ordering(columns, f, "item", lifecycle.table.id)
     table, item_type = lifecycle.table, str(lifecycle.item_type)
-    extra = [holder_expr(table, item_type), next_due_expr(table, item_type)]
-    return county, states, where, order, extra
+    due = next_due_table(item_type)
+    order = ordering(item_sort_columns(lifecycle, due), f, "item", table.id)
+    extra = [holder_expr(table, item_type), due.c.due]
+    return county, states, where, order, extra, [(due, due.c.item_id == table.id)]
 
 
 def _item_rows(db: Session, lifecycle, rows, viewer: Viewer) -> list[dict]:
@@ -166,10 +166,10 @@ def list_page(
     """One kind of item in the person's scope, with its creation form where they may create."""
     lifecycle = lifecycle_for(item_type)
     f, viewer, current = _filters(request, db, user)
-    county, states, where, order, extra = _item_query(db, user, lifecycle, f, viewer)
+    county, states, where, order, extra, outer = _item_query(db, user, lifecycle, f, viewer)
     shown = page_of(f.page, count_in_scope(db, lifecycle, county, states, where), f.size)
     rows = items_in_scope(db, lifecycle, county, states=states, where=where, order=order,
-                          extra=extra, offset=shown.offset, limit=shown.size)  # fmt: skip
+                          extra=extra, outer=outer, offset=shown.offset, limit=shown.size)  # fmt: skip
     role = Role(user.role)
     state = f.state
     events = lifecycle.events_from(state) if state in lifecycle.machine.states_map else []
@@ -208,10 +208,10 @@ def export_items(
     """Every page of what the list shows (its filters and order), up to EXPORT_MAX rows."""
     lifecycle = lifecycle_for(item_type)
     f, viewer, _ = _filters(request, db, user)
-    county, states, where, order, extra = _item_query(db, user, lifecycle, f, viewer)
+    county, states, where, order, extra, outer = _item_query(db, user, lifecycle, f, viewer)
     too_many(count_in_scope(db, lifecycle, county, states, where), EXPORT_MAX)
     rows = items_in_scope(db, lifecycle, county, states=states, where=where, order=order,
-                          extra=extra, limit=EXPORT_MAX)  # fmt: skip
+                          extra=extra, outer=outer, limit=EXPORT_MAX)  # fmt: skip
     counties = county_names(db)
     table = Table(lifecycle.label, ITEM_HEADER, [
         [lifecycle.item_name(r["row"].id), getattr(r["row"], "title", None),
