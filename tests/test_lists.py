@@ -259,6 +259,21 @@ def test_overdue_page_for_reviewer_longest_overdue_first(sqlite_app):
     assert "purchase.disbursement" not in page
     supervisor = client_for(sqlite_app, "hsq.supervisor")
     assert supervisor.get(f"/overdue?county={home}").status_code == 200
+    export = reviewer.get("/export/overdue", params={"county": home, "format": "csv"})
+    rows = list(csv.reader(StringIO(export.content.decode("utf-8-sig"))))
+    titles = [r[0] for r in rows[1:]]
+    assert titles.index(f"{MARK}更早逾期") < titles.index(f"{MARK}甲請撥")
+    assert rows[1 + titles.index(f"{MARK}更早逾期")][3:5] == ["2024-04-01", "63"]
+
+
+def test_export_beyond_the_limit_asks_for_a_narrower_filter(sqlite_app, monkeypatch):
+    monkeypatch.setattr("web.work_routes.EXPORT_MAX", 3)
+    _add_known(sqlite_app)
+    client = client_for(sqlite_app, "hsq.staff1")
+    refused = client.get("/export/items/purchase", params={"q": MARK, "format": "csv"})
+    assert refused.status_code == 413 and "超過匯出上限 3 筆" in refused.text
+    narrowed = client.get("/export/items/purchase", params={"q": f"{MARK}甲", "format": "csv"})
+    assert narrowed.status_code == 200
 
 
 def test_overdue_page_refused_for_another_countys_supervisor(sqlite_app):

@@ -55,6 +55,7 @@ router = APIRouter()
 FINDING_ROLES = frozenset({Role.ministry_reviewer, Role.county_supervisor})
 
 
+MILESTONES_SHOWN = 50  # as many as _milestones.html shows; the rest are counted
 ITEM_HEADER = ["項目", "名稱", "縣市", "狀態", "負責人", "金額（新臺幣，元）", "最近期限", "年度"]
 
 
@@ -101,8 +102,8 @@ def my_work(request: Request, user: User = Depends(current_user), db: Session = 
         "todo": todo,
         "page": shown,
         "kinds": {str(t): lc.label for t, lc in LIFECYCLES.items()},
-        "overdue": overdue(db, county, day),
-        "due_soon": due_soon(db, county, day),
+        "overdue": overdue(db, county, day, limit=MILESTONES_SHOWN),
+        "due_soon": due_soon(db, county, day, limit=MILESTONES_SHOWN),
         "findings": open_findings(db, county),
         "counties": county_names(db),
         "today": day,
