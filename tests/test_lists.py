@@ -341,3 +341,24 @@ def test_controls_are_labelled_and_show_no_identifiers(sqlite_app):
             assert before.rfind("<label") > before.rfind("</label>"), (url, control)
         for raw in ("needs_collected", "county_staff", "purchase.disbursement"):
             assert f">{raw}<" not in page
+
+
+def test_every_kind_of_list_exports_and_sorts_by_every_column(app):
+    from model.lifecycles import LIFECYCLES
+    from web.listing import item_sort_columns, next_due_table
+
+    _add_known(app)
+    client = client_for(app, "moe.reviewer1")
+    for key in ("item", "county", "state", "owner", "due", "amount", "title", "nonsense"):
+        for direction in ("", "desc"):
+            work = client.get("/", params={"sort": key, "dir": direction, "q": MARK})
+            assert work.status_code == 200 and f"{MARK}甲" in work.text
+    for item_type, lifecycle in LIFECYCLES.items():
+        for key in item_sort_columns(lifecycle, next_due_table(str(item_type))):
+            for direction in ("", "desc"):
+                url = f"/items/{item_type}"
+                assert client.get(url, params={"sort": key, "dir": direction}).status_code == 200
+        book = client.get(f"/export/items/{item_type}", params={"format": "xlsx"})
+        assert book.status_code == 200
+        assert load_workbook(BytesIO(book.content)).active["A1"].value == "項目"
+    assert client.get("/export/items/purchase", params={"format": "pdf"}).status_code == 404

@@ -4,6 +4,7 @@ Text that a spreadsheet would read as a formula (= + - @, tab, CR first) stays t
 XLSX as a string cell, in CSV behind an apostrophe, as OWASP advises for CSV injection."""
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO, StringIO
@@ -25,6 +26,11 @@ class Table:
     name: str  # file and sheet name, zh-TW
     header: list[str]
     rows: list[list[Cell]]
+
+
+def _plain_name(name: str) -> str:
+    """Sheet titles and file names refuse \\ / ? * [ ] : (經費流用/變更)."""
+    return re.sub(r"[\\/?*\[\]:]", "、", name)[:31] or "匯出"
 
 
 def _is_number(value) -> bool:
@@ -54,7 +60,7 @@ def csv_bytes(table: Table) -> bytes:
 def xlsx_bytes(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = table.name[:31]
+    sheet.title = _plain_name(table.name)
     sheet.append(table.header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -92,6 +98,6 @@ def download(table: Table, fmt: str) -> Response:
         body, ext = xlsx_bytes(table), "xlsx"
     else:
         raise HTTPException(404, "沒有這種匯出格式（可用：csv、xlsx）。")
-    filename = quote(f"{table.name}.{ext}")
+    filename = quote(f"{_plain_name(table.name)}.{ext}")
     disposition = f"attachment; filename=export.{ext}; filename*=UTF-8''{filename}"
     return Response(body, media_type=media, headers={"content-disposition": disposition})
