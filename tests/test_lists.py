@@ -257,8 +257,10 @@ def test_overdue_page_for_reviewer_longest_overdue_first(sqlite_app):
     assert "數位內容及教學軟體經費請撥" in page  # the kind by name
     assert "蕭思妤" in page and "300" in page  # owner, amount
     assert "purchase.disbursement" not in page
+    assert f'href="/overdue?county={home}"' in reviewer.get("/ministry").text
     supervisor = client_for(sqlite_app, "hsq.supervisor")
     assert supervisor.get(f"/overdue?county={home}").status_code == 200
+    assert f'href="/overdue?county={home}"' in supervisor.get("/").text
     export = reviewer.get("/export/overdue", params={"county": home, "format": "csv"})
     rows = list(csv.reader(StringIO(export.content.decode("utf-8-sig"))))
     titles = [r[0] for r in rows[1:]]
