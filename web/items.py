@@ -123,22 +123,8 @@ def page_of(number: int, total: int, size: int = PAGE_SIZE) -> Page:
     return Page(min(max(number, 1), last), size, total)
 
 
-def holders(session: Session, item_type: str, rows: list) -> dict[int, int | None]:
-    """holder_id for many items in one query: the last hand-over wins, else the owner."""
-    out = {row.id: getattr(row, "owner_id", None) for row in rows}
-    if not out:
-        return out
-    handed = session.exec(
-        select(Handover.item_id, Handover.to_user_id)
-        .where(Handover.item_type == item_type, col(Handover.item_id).in_(list(out)))
-        .order_by(Handover.id)
-    )
-    out.update(dict(handed.all()))
-    return out
-
-
 def holder_id(session: Session, item_type: str, row) -> int | None:
-    """Whoever the item was last handed to, else its owner."""
+    """Whoever the item was last handed to, else its owner (for lists: listing.holder_expr)."""
     last = session.exec(
         select(Handover)
         .where(Handover.item_type == item_type, Handover.item_id == row.id)
