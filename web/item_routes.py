@@ -28,6 +28,7 @@ from web.deps import current_user, flash, get_db, render
 from web.evidence_form import field_specs, read_evidence
 from web.facts import item_sheet
 from web.items import county_names, diagram_svg, full_history, holder_id, item_files, item_title
+from web.work_routes import list_page
 
 router = APIRouter()
 
@@ -322,6 +323,9 @@ async def bulk_step(
     if step is None:
         raise HTTPException(404, "沒有這個動作。")
     form = await request.form()
+    if not any(str(raw).isdigit() for raw in form.getlist("ids")):
+        return list_page(request, db, user, item_type, bulk_problem="未選擇任何項目",
+                         status_code=422)  # fmt: skip
     reason = str(form.get("reason", ""))
     user_id = user.id
     db.rollback()  # each item gets its own transaction; hold no lock of ours meanwhile
