@@ -62,11 +62,21 @@ from model.tables import (
 from rules import InputError, SchoolFacts, WorkCalendar, YearRules, load_rules
 from states.values import ItemType, PlanState, PurchaseState, Role
 
+# The demo's "today": a working Monday late in the plan year, after STORY_END, with the
+# year's last deadlines close (cli/demo.py pins the clock to it).
+DEMO_DAY = (11, 25)  # month, day of the programme's first year
+# The synthetic demo accounts' password, the same on every run (README.md); real
+# accounts never get it.
+DEMO_PASSWORD = "jingjin-demo"
+
 # Re-exported: the tests and the CLI import these from here.
 __all__ = [
+    "DEMO_DAY",
+    "DEMO_PASSWORD",
     "PLAN_SECTIONS",
     "PROFILES",
     "DemoSummary",
+    "demo_today",
     "generate",
     "junior_high_count",
     "senior_high_count",
@@ -96,6 +106,10 @@ COUNTED = {
     "activities": Activity,
     "transitions": TransitionLog,
 }
+
+
+def demo_today(year: int = 113) -> date:
+    return date(load_rules(year).period.start.year, *DEMO_DAY)
 
 
 # ------------------------------------------------------------------ entry point
