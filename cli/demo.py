@@ -20,7 +20,7 @@ from cli.common import reports_errors
 from forms.display import roc_date
 from forms.estimate_text import render
 from model.db import get_engine, session_scope
-from model.demo import DEMO_PASSWORD, demo_today, generate
+from model.demo import DEMO_PASSWORD, demo_today, generate, story_end
 from model.migrate import upgrade
 from model.plan_estimate import county_estimate
 from model.seed import ensure_counties, ensure_year
@@ -77,6 +77,12 @@ def _pin_today(option: str | None, year: int) -> date:
         day = parse_day(raw.strip()) if raw and raw.strip() else demo_today(year)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--today") from None
+    told = story_end(year)
+    if day < told:  # the history shown would hold days still to come
+        raise typer.BadParameter(
+            f"示範資料的故事記到 {roc_date(told)}，「今天」不可早於此日（收到 {roc_date(day)}）",
+            param_hint="--today",
+        )
     os.environ["JINGJIN_TODAY"] = day.isoformat()
     get_settings.cache_clear()  # settings are read when asked: ask again with the day
     return day

@@ -43,7 +43,7 @@ from model.demo_data import (
     rng_for,
     senior_high_count,
 )
-from model.demo_story import tell_stories
+from model.demo_story import STORY_END, tell_stories
 from model.milestone_kinds import MilestoneKind
 from model.plan_estimate import county_inputs, per_head_rate, set_per_head_rate
 from model.product_list import needs_data_clause
@@ -80,6 +80,7 @@ __all__ = [
     "generate",
     "junior_high_count",
     "senior_high_count",
+    "story_end",
 ]
 
 
@@ -110,6 +111,11 @@ COUNTED = {
 
 def demo_today(year: int = 113) -> date:
     return date(load_rules(year).period.start.year, *DEMO_DAY)
+
+
+def story_end(year: int = 113) -> date:
+    """The last day the demo story writes: no "today" may come before it."""
+    return date(load_rules(year).period.start.year, *STORY_END)
 
 
 # ------------------------------------------------------------------ entry point

@@ -221,10 +221,12 @@ def digest_events(
                 found.setdefault(user.id, (user, []))[1].append((view, why))
 
     types = sorted({item_type for item_type, _ in EVENTS})
+    events = sorted({event for _, event in EVENTS})
     logs = session.exec(
         select(TransitionLog)
         .where(
             col(TransitionLog.item_type).in_(types),
+            col(TransitionLog.event).in_(events),
             TransitionLog.at >= low,
             TransitionLog.at < high,
         )

@@ -58,16 +58,19 @@ def test_demo_pins_the_day_for_pages_and_keeps_its_passwords(monkeypatch, tmp_pa
 
 def test_jingjin_today_and_the_option_override_the_demo_day(monkeypatch, tmp_path):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    monkeypatch.setenv("JINGJIN_TODAY", "113/10/01")
+    monkeypatch.setenv("JINGJIN_TODAY", "113/12/02")
     with configured(monkeypatch, url) as runner:
         by_setting = run(runner, "demo", "--no-serve")
-        assert today() == date(2024, 10, 1)
-        by_option = run(runner, "demo", "--no-serve", "--today", "2024-12-02")
         assert today() == date(2024, 12, 2)
+        by_option = run(runner, "demo", "--no-serve", "--today", "2024-11-29")
+        assert today() == date(2024, 11, 29)
         bad = run(runner, "demo", "--no-serve", "--today", "113/13/40")
-    assert "示範的今天：113/10/01" in by_setting.output
-    assert "示範的今天：113/12/02" in by_option.output
+        early = run(runner, "demo", "--no-serve", "--today", "2024-10-01")
+    assert "示範的今天：113/12/02" in by_setting.output
+    assert "示範的今天：113/11/29" in by_option.output
     assert bad.exit_code != 0 and "113/13/40" in bad.output
+    # The story's history runs to 113/11/20: a day before it would show the future.
+    assert early.exit_code != 0 and "113/11/20" in early.output
     get_settings.cache_clear()
 
 
