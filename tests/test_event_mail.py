@@ -1,6 +1,7 @@
 """Mail for the events people wait on, driven through the real lifecycles and delivered
 to a real SMTP server (aiosmtpd): each mail once, to the right people, with the facts."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from model.plans import PLANS, approve_plan, decide_budget_change, request_budge
 from model.reimbursements import REIMBURSEMENTS, create_reimbursement
 from model.tables import BudgetLine, Notification, Plan, User
 from model.workflow import advance
+from notifications.events import EVENTS, HANDOVER, audience, dedupe_key
 from notifications.smtp import deliver
 from states.errors import TransitionRefused
 
@@ -260,3 +262,26 @@ def test_a_digest_reader_gets_the_event_in_the_digest_not_single(engine, session
     assert "您是新竹縣的縣市主管" in body
     run.digest(engine, date(2024, 3, 5))  # the day after: nothing new for this reader
     assert "hsq.supervisor@demo.example" not in _delivered(engine)
+
+
+# ------------------------------------------------------------------ the pure mapping
+@dataclass(frozen=True)
+class Person:
+    id: int
+
+
+def test_audience_names_each_reader_once_and_never_the_one_who_acted():
+    boss, holder, clerk, reviewer = Person(1), Person(2), Person(3), Person(4)
+    county = EVENTS[("plan", "approve")]
+    # The holder answers for the item: the other staff are not asked.
+    readers = audience(county, "新竹縣", actor_id=None, supervisors=[boss], holder=holder,
+                       staff=[holder, clerk])  # fmt: skip
+    assert readers == [(boss, "您是新竹縣的縣市主管"), (holder, "您是此項目的承辦人")]
+    # Nobody holds it: the county's staff, once each, the supervisor who acted left out.
+    readers = audience(county, "新竹縣", actor_id=1, supervisors=[boss], staff=[clerk, clerk])
+    assert [u for u, _ in readers] == [clerk]
+    ministry = EVENTS[("plan", "submit")]
+    pairs = [(reviewer, "您是負責新竹縣的教育部承辦")]
+    assert audience(ministry, "新竹縣", actor_id=1, ministry=pairs, supervisors=[boss]) == pairs
+    assert audience(HANDOVER, "新竹縣", actor_id=1, holder=holder) == [(holder, "此項目已交辦給您")]
+    assert dedupe_key("log", 7, 2) != dedupe_key("handover", 7, 2)
