@@ -6,10 +6,11 @@ the people and the figures, these decide who gets what and render it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from forms.display import ntd, roc_date, roc_datetime
+from forms.display import roc_date, roc_datetime
 from notifications.recipients import OWNER_WHY, supervisor_why
 from notifications.render import SENDER, Reader, Rendered, render
 
@@ -70,19 +71,15 @@ class EventView:
         return roc_date(self.at)
 
 
-def money(value: int) -> str:
-    return ntd(value)
-
-
 def audience(
     kind: EventKind,
     county: str,
     *,
     actor_id: int | None,
-    ministry: list[tuple] = (),
-    supervisors: list = (),
+    ministry: Sequence[tuple] = (),
+    supervisors: Sequence = (),
     holder=None,
-    staff: list = (),
+    staff: Sequence = (),
 ) -> list[tuple]:
     """(user, why) for every reader of the event, each once, never the one who did it.
 
