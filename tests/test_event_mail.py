@@ -13,7 +13,9 @@ from web_support import client_for, post, purchases_of, seeded_app
 from flows.jobs import run
 from model import clock
 from model.clock import TAIPEI
+from model.db import make_engine
 from model.demo import generate
+from model.migrate import upgrade
 from model.plans import PLANS, approve_plan, decide_budget_change, request_budget_change
 from model.reimbursements import REIMBURSEMENTS, create_reimbursement
 from model.tables import BudgetLine, Notification, Plan, User
@@ -21,6 +23,8 @@ from model.workflow import advance
 from notifications.events import EVENTS, HANDOVER, audience, dedupe_key
 from notifications.smtp import deliver
 from states.errors import TransitionRefused
+from tests.cli_env import configured
+from tests.cli_env import run as cli_run
 
 AT = datetime(2024, 3, 1, 10, 30, tzinfo=TAIPEI)  # a Friday
 LETTER = "臺教資(四)字第1130012345號"
@@ -285,3 +289,20 @@ def test_audience_names_each_reader_once_and_never_the_one_who_acted():
     assert audience(ministry, "新竹縣", actor_id=1, ministry=pairs, supervisors=[boss]) == pairs
     assert audience(HANDOVER, "新竹縣", actor_id=1, holder=holder) == [(holder, "此項目已交辦給您")]
     assert dedupe_key("log", 7, 2) != dedupe_key("handover", 7, 2)
+
+
+# ------------------------------------------------------------------ the command line
+def test_the_command_line_queues_the_same_mail(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        generate(session, story=False)
+        session.commit()
+        plan_id = _plan(session).id
+    with configured(monkeypatch, url) as runner:
+        done = cli_run(runner, "plan", "advance", str(plan_id), "submit", "--as", "hsq.supervisor")
+    assert done.exit_code == 0, done.output
+    [mail] = _delivered(engine)["moe.reviewer2@demo.example"]
+    assert mail["Subject"] == "【計畫已送出，待審查】新竹縣 113 年度縣市實施計畫"
+    engine.dispose()
