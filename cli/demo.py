@@ -4,8 +4,8 @@ It migrates the database, loads the year's rules and the synthetic demo data, pr
 the demo county's estimate and targets and the demo accounts, then serves the web pages
 and the scheduled flows (with a local mail sink) until Ctrl-C.
 
-The demo tells a day inside the plan year: "today" is pinned (JINGJIN_TODAY, default
-DEMO_TODAY) for this process and every process it starts, so pages, flows and the
+The demo tells a day inside the plan year: "today" is pinned (--today or JINGJIN_TODAY,
+default 113/11/25) for this process and every process it starts, so pages, flows and the
 mails they send all agree on the day.
 """
 
@@ -74,7 +74,8 @@ def _pin_today(option: str | None, year: int) -> date:
     the served flows' subprocesses and the mail sink all read the same day."""
     raw = option or os.environ.get("JINGJIN_TODAY")
     try:
-        day = parse_day(raw.strip()) if raw and raw.strip() else demo_today(year)
+        name = "--today" if option else "JINGJIN_TODAY"
+        day = parse_day(raw.strip(), name) if raw and raw.strip() else demo_today(year)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--today") from None
     told = story_end(year)

@@ -72,8 +72,8 @@ class Settings(BaseSettings):
 _ROC = re.compile(r"(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})")
 
 
-def parse_day(text: str) -> date:
-    """2024-11-25 or 113/11/25 (民國年); a zh-TW error naming JINGJIN_TODAY otherwise."""
+def parse_day(text: str, name: str = "JINGJIN_TODAY") -> date:
+    """2024-11-25 or 113/11/25 (民國年); a zh-TW error naming where it came from otherwise."""
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -84,9 +84,7 @@ def parse_day(text: str) -> date:
             raise ValueError(text)
         return date(int(found[1]) + 1911, int(found[2]), int(found[3]))
     except ValueError:
-        raise ValueError(
-            f"JINGJIN_TODAY「{text}」不是日期（例如 2024-11-25 或 113/11/25）"
-        ) from None
+        raise ValueError(f"{name}「{text}」不是日期（例如 2024-11-25 或 113/11/25）") from None
 
 
 @lru_cache
