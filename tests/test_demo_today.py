@@ -3,6 +3,7 @@
 import re
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 
 from model.clock import now, today
@@ -15,6 +16,14 @@ from tests.web_support import SETTINGS, sign_in
 from web.app import create_app
 
 DEMO_DAY = date(2024, 11, 25)
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh():
+    """Torn down after monkeypatch has put the environment back: no pinned day is left
+    in the cached settings for the next test."""
+    yield
+    get_settings.cache_clear()
 
 
 def _card(html: str, label: str) -> int:
