@@ -12,6 +12,7 @@ from model.accounts import Handover
 from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
 from model.tables import BudgetChange, Milestone, Plan, Reimbursement, User
 from model.workflow import Lifecycle, advance
+from notifications.event_mail import on_handover
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent
 from states.plan import APPROVED_STATES
 from states.steps import SUPERVISOR
@@ -288,9 +289,10 @@ async def hand_over(
         refusal = Refusal("handover.same_county", "只能交辦給同一縣市、仍在職的人員。")
         return render_item(request, db, user, item_type, row, refusals=[refusal], status_code=422)
     previous = holder_id(db, item_type, row)
-    db.add(Handover(item_type=item_type, item_id=item_id, from_user_id=previous,
-                    to_user_id=target.id, by_user_id=user.id,
-                    note=str(form.get("note", "")).strip()))  # fmt: skip
+    handover = Handover(item_type=item_type, item_id=item_id, from_user_id=previous,
+                        to_user_id=target.id, by_user_id=user.id,
+                        note=str(form.get("note", "")).strip())  # fmt: skip
+    db.add(handover)
     if hasattr(row, "owner_id"):
         row.owner_id = target.id
     # The item's open deadlines follow it, so reminders reach the new holder.
@@ -302,6 +304,8 @@ async def hand_over(
         )
     ):
         milestone.owner_id = target.id
+    db.flush()
+    on_handover(db, lifecycle, row, handover)  # the new holder's mail, in this transaction
     db.commit()
     flash(request, f"已交辦給 {target.display_name}。")
     return RedirectResponse(_url(item_type, item_id), status_code=303)
