@@ -46,6 +46,14 @@ def _attendees(values: list[str]) -> list[dict]:
     return out
 
 
+def _day_option(flag: str) -> Callable[[str], str]:
+    def convert(text: str) -> str:
+        day = parse_day(text, flag)
+        return day.isoformat() if day else text
+
+    return convert
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -60,7 +68,13 @@ def _opt(flag: str, text: str, **kw: Any) -> Callable[[], Any]:
 
 ROLE_CHOICES = "、".join(f"{k}（{v}）" for k, v in ATTENDEE_ROLES.items())
 EVIDENCE_OPTIONS = (
-    EvidenceOption("held_on", "held_on", str | None, _opt("--held-on", "會議日期 YYYY-MM-DD")),
+    EvidenceOption(
+        "held_on",
+        "held_on",
+        str | None,
+        _opt("--held-on", "會議日期，例如 113/05/20 或 2024-05-20"),
+        _day_option("--held-on"),
+    ),
     EvidenceOption("minutes", "minutes", str | None, _opt("--minutes", "會議紀錄")),
     EvidenceOption(
         "attendee",
@@ -109,14 +123,22 @@ EVIDENCE_OPTIONS = (
         ),
     ),
     EvidenceOption(
-        "awarded_on", "awarded_on", str | None, _opt("--awarded-on", "決標日期 YYYY-MM-DD")
+        "awarded_on",
+        "awarded_on",
+        str | None,
+        _opt("--awarded-on", "決標日期，例如 113/05/28"),
+        _day_option("--awarded-on"),
     ),
     EvidenceOption("vendor", "vendor", str | None, _opt("--vendor", "得標廠商")),
     EvidenceOption(
         "justification", "justification", str | None, _opt("--justification", "限制性招標理由")
     ),
     EvidenceOption(
-        "requested_on", "requested_on", str | None, _opt("--requested-on", "請撥日期 YYYY-MM-DD")
+        "requested_on",
+        "requested_on",
+        str | None,
+        _opt("--requested-on", "請撥日期，例如 113/06/01"),
+        _day_option("--requested-on"),
     ),
     EvidenceOption("users", "cumulative_users", int | None, _opt("--users", "累計使用人數", min=0)),
     EvidenceOption("hours", "cumulative_hours", int | None, _opt("--hours", "累計使用時數", min=0)),
@@ -165,7 +187,11 @@ def advance_command_for(lifecycle: Lifecycle) -> Callable:
             int | None,
             typer.Option(None, "--expect-version", help="您看到的版本；已被他人更動時不執行"),
         ),
-        _parameter("today", str | None, typer.Option(None, "--today", help="作業日期 YYYY-MM-DD")),
+        _parameter(
+            "today",
+            str | None,
+            typer.Option(None, "--today", help="作業日期，例如 113/06/03 或 2024-06-03"),
+        ),
         _parameter("as_json", bool, typer.Option(False, "--json", help=JSON_HELP)),
     ]
     typed_params = [_parameter(o.param, o.annotation, o.make()) for o in extras]

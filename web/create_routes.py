@@ -114,6 +114,10 @@ def _change_page(request, db, user, plan, *, values=None, problems=None, refusal
         "county": db.get(County, plan.county_id),
         "items": [(i.value, ITEM_LABELS[i.value], lines.get(i.value)) for i in BudgetItem],
         "parts": change_states.PART_NAMES,
+        "staffing": [
+            (i, ITEM_LABELS[i], lines.get(i)) for i in map(str, plan_states.PART_TIME_ITEMS)
+        ],
+        "staffing_names": {k: change_states.FIELD_NAMES[k] for k in change_states.STAFFING},
         "values": values or {},
         "problems": problems or {},
         "refusals": refusals or [],
@@ -135,19 +139,28 @@ def budget_change_form(
 
 
 def _changed_lines(form, lines: dict[str, BudgetLine], problems: FieldProblems) -> dict:
-    """Only the lines whose typed amounts differ from the plan's: those are the request."""
+    """Only the lines whose typed figures differ from the plan's: those are the request.
+    A (co-)PI line also carries its person-months and monthly rate, which the rules check
+    against its amount (budget_change.pi_amount)."""
     out = {}
     for item in BudgetItem:
         line = lines.get(item.value)
-        now = {p: getattr(line, p) if line else 0 for p in change_states.PARTS}
+        fields = _change_fields(item.value)
+        now = {p: getattr(line, p) if line else 0 for p in fields}
         typed = {}
-        for part, name in change_states.PART_NAMES.items():
-            label = f"{ITEM_LABELS[item.value]}的{name}"
+        for part in fields:
+            label = f"{ITEM_LABELS[item.value]}的{change_states.FIELD_NAMES[part]}"
             value = whole(form, f"{item.value}.{part}", label, problems)
             typed[part] = now[part] if value is None else value
         if typed != now:
             out[item.value] = typed
     return out
+
+
+def _change_fields(item: str) -> tuple[str, ...]:
+    if item in plan_states.PART_TIME_ITEMS:
+        return (*change_states.PARTS, *change_states.STAFFING)
+    return change_states.PARTS
 
 
 @router.post("/plans/{plan_id}/budget-change")
