@@ -21,10 +21,12 @@ from web_support import (
     step_forms,
 )
 
+from model.lifecycles import LIFECYCLES
 from model.reimbursements import approved_lines
 from model.tables import BudgetChange, BudgetLine, Milestone, Plan, Purchase, Reimbursement
 from rules.settlement import statement
 from states.values import PlanState, PurchaseState, ReimbursementState
+from web.evidence_form import field_specs
 
 
 @pytest.fixture
@@ -371,3 +373,13 @@ def test_budget_change_form_sends_pi_months_and_rate(sqlite_app):
         change = s.exec(select(BudgetChange)).one()
     assert change.lines["principal_investigator"]["person_months"] == months
     assert change.lines["principal_investigator"]["monthly_rate"] == pi.monthly_rate
+
+
+def test_every_evidence_field_gets_an_input_made_for_it():
+    """No field falls back to a box for typed JSON: each has a date, number, choice, text
+    or table input."""
+    for lifecycle in LIFECYCLES.values():
+        for s in lifecycle.steps.values():
+            for spec in field_specs(s.evidence):
+                assert spec.kind != "json", (s.event, spec.name)
+                assert all(c.kind != "json" for c in spec.columns), (s.event, spec.name)

@@ -10,7 +10,8 @@ import json
 import re
 import types
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union, get_args, get_origin
+from datetime import date
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,7 +20,7 @@ from forms.display import roc_date
 from forms.labels import ITEM_LABELS
 from model.lifecycles import LIFECYCLES
 from states.errors import Refusal
-from states.evidence import CHOICE_LABELS, Day
+from states.evidence import CHOICE_LABELS
 from states.steps import evidence_refusals
 from states.values import BudgetItem
 
@@ -44,10 +45,12 @@ class FieldSpec:
 
 
 def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    """The type inside `X | None`, without its validators (`Day | None` is a date)."""
     if get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0], True
+            inner = args[0]
+            return (get_args(inner)[0] if get_origin(inner) is Annotated else inner), True
     return annotation, False
 
 
@@ -73,11 +76,11 @@ def _spec(name: str, info) -> FieldSpec:
         spec.kind = "spending"
         spec.columns = field_specs(get_args(annotation)[1])
         spec.options = [(i.value, ITEM_LABELS[i.value]) for i in BudgetItem]
-    elif annotation is bool or _is_strict(annotation, bool):
+    elif annotation is bool:
         spec.kind = "checkbox"
-    elif annotation is int or _is_strict(annotation, int) or _numbers(annotation):
+    elif _is_number(annotation):
         spec.kind = "int"
-    elif annotation is Day or _is_day(annotation):
+    elif annotation is date:
         spec.kind = "date"
     elif annotation is str:
         spec.kind = "textarea" if name in LONG_TEXT else "text"
@@ -86,24 +89,14 @@ def _spec(name: str, info) -> FieldSpec:
     return spec
 
 
-def _is_strict(annotation: Any, kind: type) -> bool:
-    return getattr(annotation, "__origin__", None) is None and annotation in (kind,)
-
-
-def _numbers(annotation: Any) -> bool:
-    """int, StrictInt, Money, or the loose StrictInt | StrictFloat amount."""
-    base = get_args(annotation)[0] if get_origin(annotation) is not None else annotation
-    if base is int:
+def _is_number(annotation: Any) -> bool:
+    """int, or the loose StrictInt | StrictFloat amount some evidence takes (whole 元 are
+    still what the form reads; the guard names a fraction in words)."""
+    if annotation is int:
         return True
     if get_origin(annotation) in (Union, types.UnionType):
-        return any(_numbers(a) for a in get_args(annotation))
+        return any(get_args(a)[:1] == (int,) for a in get_args(annotation))
     return False
-
-
-def _is_day(annotation: Any) -> bool:
-    from datetime import date
-
-    return annotation is date or (get_args(annotation)[:1] == (date,))
 
 
 def _is_model(value: Any) -> bool:
