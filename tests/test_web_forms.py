@@ -383,3 +383,14 @@ def test_every_evidence_field_gets_an_input_made_for_it():
             for spec in field_specs(s.evidence):
                 assert spec.kind != "json", (s.event, spec.name)
                 assert all(c.kind != "json" for c in spec.columns), (s.event, spec.name)
+
+
+def test_steps_needing_confirmation_are_refused_in_bulk(sqlite_app):
+    with Session(sqlite_app.state.engine) as s:
+        plan = plan_of(s, OTHER)
+    client = client_for(sqlite_app, "hsz.supervisor")
+    data = {"ids": [str(plan.id)], f"v.{plan.id}": str(plan.version)}
+    response = post(client, "/bulk/plan/submit", data, page="/items/plan")
+    assert response.status_code == 200
+    assert "規則 transition.confirm" in response.text and "逐件確認" in response.text
+    assert status_of(sqlite_app, Plan, plan.id) == PlanState.draft

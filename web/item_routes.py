@@ -89,6 +89,12 @@ def _actions(db: Session, item_type: str, lifecycle: Lifecycle, row, user: User,
     return mine, others
 
 
+def unconfirmed(step: Step) -> Refusal:
+    return Refusal(
+        "transition.confirm", f"「{step.title}」須在項目頁面逐件確認內容後送出，不能批次執行。"
+    )
+
+
 def needs_confirmation(item_type: str, event: str) -> bool:
     return (item_type, event) in CONFIRM_STEPS
 
@@ -498,6 +504,10 @@ async def bulk_step(
             continue
         item_id = int(raw)
         version = str(form.get(f"v.{item_id}", ""))
+        if needs_confirmation(item_type, event):
+            # What leaves the county's hands is confirmed item by item, on its own page.
+            results.append((item_id, f"#{item_id}", False, [unconfirmed(step)], ""))
+            continue
         results.append(_bulk_one(request, lifecycle, item_id, event, user_id, reason, version))
     context = {"lifecycle": lifecycle, "step": step, "results": results, "item_type": item_type}
     return render(request, "bulk_result.html", context, user=user)
