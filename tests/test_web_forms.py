@@ -364,7 +364,11 @@ def test_budget_change_form_sends_pi_months_and_rate(sqlite_app):
     wrong = {"principal_investigator.person_months": str(months), "reason": "主持人月數調整"}
     response = post(client, url, wrong, page=url)
     # One more month at the same rate no longer equals the line's amount: the rule says so.
-    assert response.status_code == 422 and "budget_change.pi_amount" in response.text
+    assert response.status_code == 422
+    beside = re.search(r'<p class="field-error" id="err-staffing">(.*?)</p>', response.text, re.S)
+    assert "規則 budget_change.pi_amount" in beside.group(1)
+    top = re.search(r'id="refusals">(.*?)</div>', response.text, re.S)
+    assert top is None or "pi_amount" not in top.group(1)
     right = {**wrong, "principal_investigator.recurrent": str(months * pi.monthly_rate),
              "principal_investigator.capital": "0"}  # fmt: skip
     response = post(client, url, right, page=url)

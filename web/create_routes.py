@@ -21,6 +21,7 @@ from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, text, typed_values, whole
 from web.item_routes import render_item
 from web.plans import budget_lines, visible_plan
+from web.refusal_fields import place
 from web.work_routes import list_page
 from web.years import programme_year
 
@@ -109,6 +110,8 @@ async def new_reimbursement(
 def _change_page(request, db, user, plan, *, values=None, problems=None, refusals=None,
                  status_code=200):  # fmt: skip
     lines = budget_lines(db, plan)
+    problems = problems or {}
+    placed = place(refusals or [], {"lines", "staffing", "reason", *problems})
     context = {
         "plan": plan,
         "county": db.get(County, plan.county_id),
@@ -119,8 +122,9 @@ def _change_page(request, db, user, plan, *, values=None, problems=None, refusal
         ],
         "staffing_names": {k: change_states.FIELD_NAMES[k] for k in change_states.STAFFING},
         "values": values or {},
-        "problems": problems or {},
-        "refusals": refusals or [],
+        "problems": problems,
+        "refusals": placed.top,
+        "placed": placed,
         "state_label": lifecycle_for(ItemType.plan).state_label(str(plan.status)),
     }
     return render(request, "budget_change_new.html", context, user=user, status_code=status_code)

@@ -21,7 +21,7 @@ class FieldProblems(dict):
 
     @property
     def refusals(self) -> list[Refusal]:
-        return [Refusal(FORMAT_RULE, message) for message in self.values()]
+        return [Refusal(FORMAT_RULE, message, name) for name, message in self.items()]
 
 
 def text(form, name: str) -> str:

@@ -36,6 +36,12 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "reimbursement.capital_classification": ("acquisitions",),
     "reimbursement.balance_amount": ("amount",),
     "transition.reason": ("reason",),
+    # The budget-change request page: its amounts table, its PI staffing table.
+    "budget_change.amounts": ("lines",),
+    "budget_change.no_recurrent_capital_flow": ("lines",),
+    "budget_change.digital_content_locked": ("lines",),
+    "budget_change.administration_cap": ("lines",),
+    "budget_change.pi_amount": ("staffing",),
 }
 # Rules that make an optional-looking field necessary: the form marks it required.
 REQUIRED_BY_RULE = {"plan.letter_no": "letter_no", "budget_change.letter_no": "letter_no"}
@@ -72,7 +78,7 @@ def place(refusals: list[Refusal], fields: set[str]) -> Placed:
 def _target(refusal: Refusal, fields: set[str]) -> str:
     if refusal.field:
         top = refusal.field.split(".")[0]
-        return refusal.field if top in fields else ""
+        return refusal.field if refusal.field in fields or top in fields else ""
     for name in RULE_FIELDS.get(refusal.rule_id, ()):
         if name in fields:
             return name
