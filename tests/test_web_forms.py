@@ -26,6 +26,7 @@ from model.reimbursements import approved_lines
 from model.tables import BudgetChange, BudgetLine, Milestone, Plan, Purchase, Reimbursement
 from rules.settlement import statement
 from states.values import PlanState, PurchaseState, ReimbursementState
+from web.deadlines import done_late_note, late_note
 from web.evidence_form import field_specs
 
 
@@ -398,3 +399,18 @@ def test_steps_needing_confirmation_are_refused_in_bulk(sqlite_app):
     assert response.status_code == 200
     assert "規則 transition.confirm" in response.text and "逐件確認" in response.text
     assert status_of(sqlite_app, Plan, plan.id) == PlanState.draft
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [
+        (date(2024, 11, 29), None),
+        (date(2024, 11, 30), None),  # on the deadline itself is in time
+        (date(2024, 12, 1), "已逾期限 113/11/30（逾 1 天），仍可送出，將記錄為逾期。"),
+        (date(2025, 1, 30), "已逾期限 113/11/30（逾 61 天），仍可送出，將記錄為逾期。"),
+    ],
+)
+def test_late_note_counts_days_after_the_deadline(day, said):
+    assert late_note(date(2024, 11, 30), day) == said
+    done = done_late_note(date(2024, 11, 30), day)
+    assert (done is None) == (said is None)

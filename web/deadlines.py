@@ -29,6 +29,14 @@ def late_note(due_on: date, day: date) -> str | None:
     return f"已逾期限 {roc_date(due_on)}（逾 {days} 天），仍可送出，將記錄為逾期。"
 
 
+def done_late_note(due_on: date, done_on: date) -> str | None:
+    """The same fact once recorded: 「期限 113/11/30，113/12/05 完成（逾 5 天），已記錄為逾期」."""
+    if done_on <= due_on:
+        return None
+    days = (done_on - due_on).days
+    return f"期限 {roc_date(due_on)}，{roc_date(done_on)} 完成（逾 {days} 天），已記錄為逾期。"
+
+
 def step_deadlines(db: Session, item_type: str, row, step: Step) -> list[Deadline]:
     """The open deadlines this step would complete."""
     subjects = []
