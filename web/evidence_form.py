@@ -39,6 +39,7 @@ class FieldSpec:
     kind: str  # date | int | text | textarea | select | rows | checkbox | spending | json
     required: bool
     help: str = ""
+    default: str = ""  # what the form shows before anything is typed
     options: list[tuple[str, str]] = field(default_factory=list)
     columns: list["FieldSpec"] = field(default_factory=list)
     rows: int = 0
@@ -64,6 +65,10 @@ def _spec(name: str, info) -> FieldSpec:
     annotation, optional = _unwrap_optional(info.annotation)
     required = info.is_required() and not optional
     spec = FieldSpec(name, info.title or name, "text", required, info.description or "")
+    if info.default is True:
+        spec.default = "on"
+    elif type(info.default) is int:
+        spec.default = str(info.default)
     origin = get_origin(annotation)
     if origin is Literal:
         spec.kind = "select"
