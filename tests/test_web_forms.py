@@ -414,3 +414,34 @@ def test_late_note_counts_days_after_the_deadline(day, said):
     assert late_note(date(2024, 11, 30), day) == said
     done = done_late_note(date(2024, 11, 30), day)
     assert (done is None) == (said is None)
+
+
+def test_reimbursement_walks_to_closed_in_the_browser(sqlite_app):
+    """Every step of the reimbursement, each by the role that owns it, through its form."""
+    app = sqlite_app
+    reimbursement_id, plan_id = new_reimbursement(app)
+    disburse(app, reimbursement_id)
+    with Session(app.state.engine) as s:
+        lines = approved_lines(s, plan_id)
+    url = f"/items/reimbursement/{reimbursement_id}"
+    county, ministry = client_for(app, "hsq.supervisor"), client_for(app, "moe.reviewer1")
+    data = {"ev.report_ref": "成果報告"}
+    for item, line in lines.items():
+        data[f"ev.spending.{item}.recurrent"] = str(line.recurrent)
+        data[f"ev.spending.{item}.capital"] = str(line.capital)
+    first = step(county, url, "submit_settlement", data)
+    assert confirm(county, url, "submit_settlement", first.text).status_code == 303
+    assert step(ministry, url, "start_review", {}).status_code == 303
+    settled = step(ministry, url, "settle", {"ev.letter_no": "臺教資字第1130000009號"})
+    assert settled.status_code == 303, settled.text[:3000]
+    with Session(app.state.engine) as s:
+        owed = s.get(Reimbursement, reimbursement_id).evidence["statement"]["owed_to_county"]
+    assert owed > 0  # everything spent, a fifth paid: the ministry owes the rest
+    final = {"ev.amount": f"{owed:,}", "ev.disbursed_on": "113/06/03", "ev.letter_no": "臺教資字第10號"}  # fmt: skip
+    first = step(ministry, url, "disburse_final", final)
+    assert first.status_code == 200 and "確認送出" in first.text
+    assert confirm(ministry, url, "disburse_final", first.text).status_code == 303
+    assert step(ministry, url, "close", {}).status_code == 303
+    assert status_of(app, Reimbursement, reimbursement_id) == ReimbursementState.closed
+    page = re.sub(r"\s+", " ", visible_text(client_for(app, "hsq.staff1").get(url).text))
+    assert "收支結算表（已核定）" in page and "G 應繳回 F × D −（B − C） 0" in page
