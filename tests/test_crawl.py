@@ -241,6 +241,20 @@ def test_sign_in_page_passes_the_checks(site, phone):
     assert not problems, _report("signed out", problems)
 
 
+def test_error_pages_are_pages_in_chinese(site, phone):
+    """An unknown address and a malformed query answer with the error page, not JSON."""
+    base, _ = site
+    page = phone.new_page()
+    sign_in(page, base, "hsq.staff1")
+    for path, status, says in (
+        ("/no-such-page", 404, "找不到此頁面"),
+        ("/activities?county_id=x", 422, "資料格式不正確"),
+    ):
+        assert page.goto(base + path).status == status
+        assert says in page.locator("main").inner_text()
+        assert page_problems(page) == [], path
+
+
 @pytest.mark.parametrize("username", ROLES)
 def test_every_page_a_role_reaches_passes_the_checks(site, phone, username):
     base, _ = site

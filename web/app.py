@@ -1,12 +1,15 @@
 """The application factory: `web.app:create_app(engine=None, settings=None)`."""
 
+from http import HTTPStatus
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from forms.display import amount, roc_date, roc_datetime
@@ -30,6 +33,7 @@ from web.evidence_form import CHOICE_LABELS, FIELD_LABELS
 from web.work import milestone_url
 
 HERE = Path(__file__).resolve().parent
+PLAIN_ERRORS = {404: "找不到此頁面。", 405: "此網址不接受這種操作。"}
 ROUTERS = tuple(
     m.router
     for m in (
@@ -127,9 +131,20 @@ def _errors(app: FastAPI) -> None:
     async def _signed_out(request: Request, exc: NotSignedIn):
         return login_redirect(exc.path)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException):
-        message = exc.detail if isinstance(exc.detail, str) else "無法處理此要求。"
-        context = {"request": request, "status": exc.status_code, "message": message}
-        body = request.app.state.templates.get_template("error.html").render(context)
-        return HTMLResponse(body, status_code=exc.status_code)
+    # Starlette's own 404/405 and FastAPI's validation errors would answer in English JSON.
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        phrase = HTTPStatus(exc.status_code).phrase
+        own = isinstance(exc.detail, str) and exc.detail != phrase
+        message = exc.detail if own else PLAIN_ERRORS.get(exc.status_code, "無法處理此要求。")
+        return _error_page(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        return _error_page(request, 422, "網址或表單中的資料格式不正確，請回上一頁確認後再試。")
+
+
+def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    context = {"request": request, "status": status, "message": message}
+    body = request.app.state.templates.get_template("error.html").render(context)
+    return HTMLResponse(body, status_code=status)
