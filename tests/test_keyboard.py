@@ -20,16 +20,19 @@ pytestmark = [pytest.mark.browser, needs_chromium]
 
 TAB_LIMIT = 200
 
-# Runs in the page: where the focus is, whether it matches, and whether it shows.
+# Runs in the page: where the focus is, whether it matches, shows, and stayed put.
 FOCUS = """(selector) => {
   const el = document.activeElement;
-  if (!el || el === document.body) return {what: 'body', match: false, ring: true};
+  const same = window.focusBefore === el;
+  window.focusBefore = el;
+  if (!el || el === document.body) return {what: 'body', match: false, ring: true, same: false};
   const style = getComputedStyle(el);
   // A date field's own calendar button takes a stop of its own and draws its own ring.
   const picker = el.type === 'date' && !el.matches(':focus');
   const ring = picker || (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2);
-  const what = el.outerHTML.slice(0, 120);
-  return {what, match: el.matches(selector), ring};
+  // A positive tabindex takes the focus out of reading order.
+  const ordered = el.tabIndex <= 0;
+  return {what: el.outerHTML.slice(0, 120), match: el.matches(selector), ring, same, ordered};
 }"""
 
 
@@ -51,18 +54,18 @@ def page(browser):
 
 def tab_to(page, selector: str) -> None:
     """Press Tab until selector has the focus; each stop must show focus and move on."""
-    before, stays = None, 0
+    stays = 0
     for _ in range(TAB_LIMIT):
         page.keyboard.press("Tab")
         now = page.evaluate(FOCUS, selector)
         assert now["ring"], f"no visible focus on {now['what']}"
+        assert now["what"] == "body" or now["ordered"], f"out of order: {now['what']}"
         # A date field takes one Tab per segment (year, month, day) and one for its
         # calendar button; more is a trap.
-        stays = stays + 1 if now["what"] == before and before != "body" else 0
+        stays = stays + 1 if now["same"] else 0
         assert stays < 4, f"focus stuck on {now['what']}"
         if now["match"]:
             return
-        before = now["what"]
     pytest.fail(f"{selector} not reached with {TAB_LIMIT} Tab presses")
 
 
