@@ -6,17 +6,12 @@ recording an activity that moves the target progress, and the 收支結算表 co
 is typed. Screenshots go to test-artifacts/.
 """
 
-import socket
-import threading
-from pathlib import Path
-
 import pytest
-import uvicorn
+from browser_support import live_server, needs_chromium, shot, sign_in
 from sqlmodel import Session
 from web_support import (
     HOME,
     OTHER,
-    PASSWORD,
     TODAY,
     make_app,
     plan_of,
@@ -32,37 +27,7 @@ from model.reimbursements import REIMBURSEMENTS, approved_lines, create_reimburs
 from model.workflow import advance
 from rules.settlement import statement
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, saying when it is listening or has stopped trying."""
-
-    def __init__(self, config: uvicorn.Config):
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets=None) -> None:
-        await super().startup(sockets=sockets)
-        self.ready.set()
-
-    def serve_until_stopped(self) -> None:
-        try:
-            self.run()
-        finally:
-            self.ready.set()
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
@@ -70,31 +35,9 @@ def server(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'jingjin.db'}")
     upgrade(engine)
     seed(engine)
-    port = _free_port()
-    config = uvicorn.Config(make_app(engine), host="127.0.0.1", port=port, log_level="warning")
-    live = _Server(config)
-    thread = threading.Thread(target=live.serve_until_stopped, daemon=True)
-    thread.start()
-    live.ready.wait()  # set once listening, or once the server gave up
-    if not live.started:
-        pytest.fail("uvicorn did not start", pytrace=False)
-    yield f"http://127.0.0.1:{port}", engine
-    live.should_exit = True
-    thread.join(timeout=10)
+    with live_server(make_app(engine)) as base:
+        yield base, engine
     engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-sync"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -104,19 +47,6 @@ def page(browser):
     )
     yield context.new_page()
     context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def fill(form, data: dict[str, str]) -> None:
