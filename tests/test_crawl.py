@@ -24,7 +24,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
 PER_PATTERN = 3
 IDENTIFIER = re.compile(r"\b[a-z]+_[a-z_]+\b")
-DOWNLOAD = re.compile(r"^/files/\d+$|/forms/[^/]+\.\w+$")
+DOWNLOAD = re.compile(r"^/files/\d+$|/forms/[^/]+\.\w+$|^/export/")
 NEVER_FOLLOW = {"/logout", "/oidc/login"}
 ROLES = ("hsq.staff1", "hsq.supervisor", "moe.reviewer2", "moe.admin", "auditor")
 # Pages each role must reach on the demo data, so a broken link cannot shrink the crawl.
