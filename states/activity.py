@@ -333,7 +333,10 @@ def workshop_attendees(ctx: ActivityContext) -> str | None:
     attendees, bad = parse_attendees(draft.attendees or "")
     problems += bad
     if not attendees and not bad:
-        problems.append("請填寫出席教師，每行一位：學校代碼 姓名（可由簽到表貼上）")
+        problems.append(
+            "請填寫出席教師，每行一位：學校代碼 姓名（可由簽到表貼上；"
+            "請於「各校目標達成情形」頁登錄工作坊出席名單）"
+        )
     return "；".join(problems) + "。" if problems else None
 
 
