@@ -225,12 +225,15 @@ def _short_schools(ctx: JobContext, rule_id: str, per_school, short, what: str) 
     year's other targets on 12-31, not before."""
     if ctx.as_of <= year_end(ctx.rules):
         return []
-    rows = (
-        select(per_school.c.county_id, func.count(),
-               func.aggregate_strings(per_school.c.name, "\n"))
+    # Grouped in a subquery: the sweep joins findings to `rows` and adds their columns.
+    grouped = (
+        select(per_school.c.county_id, func.count().label("schools"),
+               func.aggregate_strings(per_school.c.name, "\n").label("names"))
         .where(short)
         .group_by(per_school.c.county_id)
+        .subquery()
     )  # fmt: skip
+    rows = select(grouped.c.county_id, grouped.c.schools, grouped.c.names)
 
     def hit(row, counties: Mapping[int, str]) -> Hit:
         county_id, n, names = row
@@ -239,7 +242,7 @@ def _short_schools(ctx: JobContext, rule_id: str, per_school, short, what: str) 
                    f"{county}尚有 {n:,} 校{what}：{_names(names)}",
                    school_targets_url(ctx.base_url, county_id))  # fmt: skip
 
-    return [Check(rule_id, COUNTY_SUBJECT, per_school.c.county_id, rows, hit)]
+    return [Check(rule_id, COUNTY_SUBJECT, grouped.c.county_id, rows, hit)]
 
 
 def workshop_schools_short(ctx: JobContext) -> list[Check]:
