@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from model.school_list import CODE_PATTERN, _code_reason
+from model.school_list import CODE_PATTERN, code_reason
 from model.school_targets import SchoolDevices, WorkshopBaseline
 from model.tables import County, School
 from model.tabular import (
@@ -112,7 +112,7 @@ def _parse(
     incoming: dict[str, dict[str, Any]] = {}
     for row in rows:
         check = RowChecker(row, problems)
-        code = check.pattern(CODE, CODE_PATTERN.pattern, _code_reason(check.raw(CODE)))
+        code = check.pattern(CODE, CODE_PATTERN.pattern, code_reason(check.raw(CODE)))
         if code is None:
             continue
         school = schools.get(code)
