@@ -99,13 +99,16 @@ def add_attendance(
     return counted, len(attendees) - counted
 
 
-def completed_both(year: int):
-    """(school_id, trained): distinct teachers of each school with every part this year."""
+def completed_both(year: int, county_id: int | None = None):
+    """(school_id, trained): distinct teachers of each school with every part this year;
+    of one county's schools only when `county_id` is given (the page and the document)."""
+    a = WorkshopAttendance
+    query = select(a.school_id, a.teacher).where(a.year == year, col(a.school_id).is_not(None))
+    if county_id is not None:
+        query = query.join(School, School.id == a.school_id).where(School.county_id == county_id)
     done = (
-        select(WorkshopAttendance.school_id, WorkshopAttendance.teacher)
-        .where(WorkshopAttendance.year == year, col(WorkshopAttendance.school_id).is_not(None))
-        .group_by(WorkshopAttendance.school_id, WorkshopAttendance.teacher)
-        .having(func.count(func.distinct(WorkshopAttendance.part)) == len(WORKSHOP_PARTS))
+        query.group_by(a.school_id, a.teacher)
+        .having(func.count(func.distinct(a.part)) == len(WORKSHOP_PARTS))
         .subquery()
     )
     return (
@@ -115,9 +118,9 @@ def completed_both(year: int):
     )
 
 
-def workshop_rows(year: int):
+def workshop_rows(year: int, county_id: int | None = None):
     """Per school of the year: id, county, code, name, 編制, baseline, trained."""
-    trained = completed_both(year)
+    trained = completed_both(year, county_id)
     return (
         select(
             School.id, School.county_id, School.code, School.name, School.teachers,
@@ -134,7 +137,7 @@ def workshop_standings(
     session: Session, county_id: int, rules: YearRules
 ) -> list[WorkshopStanding]:
     rows = session.exec(
-        workshop_rows(rules.year)
+        workshop_rows(rules.year, county_id)
         .where(School.county_id == county_id)
         .order_by(School.seq, School.id)
     )
