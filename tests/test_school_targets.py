@@ -30,6 +30,8 @@ from rules import load_rules
 from rules.school_targets import all_met, device_standing, devices_needed, workshop_standing
 from states.errors import TransitionRefused
 from states.workshop import parse_attendees
+from tests.cli_env import configured
+from tests.cli_env import run as jingjin
 
 RULES = load_rules(113)
 TODAY = date(2024, 10, 1)
@@ -326,3 +328,30 @@ def test_sweep_files_one_finding_per_county_listing_its_schools_short(engine, tm
     run.sweep(engine, date(2025, 1, 3))
     (finding,) = _short_findings(engine, "workshop.schools_short")
     assert finding.resolved_on == date(2025, 1, 3)
+
+
+# ------------------------------------------------------------------ the commands
+REAL_LIST = Path("/work/shared/data/schools-113-elementary.csv")
+
+
+def test_import_commands_report_by_county_and_refuse_bad_rows(monkeypatch, tmp_path):
+    with REAL_LIST.open(encoding="utf-8", newline="") as f:
+        first, second = list(csv.reader(f))[1:3]  # (code, 編制) at columns 2 and 11
+    good = _csv(tmp_path / "b.csv", ["學校代碼", "累計培訓教師數"],
+                [[first[2], first[11]], [second[2], "0"]])  # fmt: skip
+    bad = _csv(tmp_path / "d.csv", ["學校代碼", "學習載具數", "班級載具套數"],
+               [[first[2], "10", "x"], ["999999", "1", "1"]])  # fmt: skip
+    with configured(monkeypatch, f"sqlite:///{tmp_path / 'jj.db'}") as runner:
+        assert jingjin(runner, "db", "upgrade").exit_code == 0
+        assert jingjin(runner, "schools", "import", str(REAL_LIST)).exit_code == 0
+        ok = jingjin(runner, "workshops", "import-baseline", str(good), "--year", "113")
+        again = jingjin(runner, "workshops", "import-baseline", str(good), "--year", "113")
+        refused = jingjin(runner, "devices", "import", str(bad), "--year", "113")
+    assert ok.exit_code == 0, ok.output
+    assert "新增 2 筆" in ok.output and "新北市　2 校" in ok.output
+    assert "新增 0 筆、更新 0 筆、未變更 2 筆" in again.output
+    assert refused.exit_code == 2
+    assert (
+        "第 2 列 班級載具套數「x」" in refused.output
+        and "第 3 列 學校代碼「999999」" in refused.output
+    )
