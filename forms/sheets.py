@@ -107,8 +107,8 @@ def shortfall_sheets(doc: ResultsDoc) -> list[Sheet]:
         name="學習載具未達標準之學校",
         title=_title(doc.heading, "學習載具未達配發標準之學校"),
         header=["學校代碼", "學校全銜", "標準", "應有", "現有", "尚差", "單位"],
-        rows=[[s.code, s.name, "偏遠：師生 1 人 1 臺" if s.remote else "非偏遠：每 6 班 1 班載具",
-               s.need, s.have, s.short, s.unit] for s in doc.devices_short],
+        rows=[[s.code, s.name, s.standard, s.need, s.have, s.short, s.unit]
+              for s in doc.devices_short],
         notes=[] if doc.devices_short else ["各校均已達成。"],
         widths=[10, 36, 22, 10, 10, 10, 6],
     )  # fmt: skip

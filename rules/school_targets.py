@@ -66,6 +66,7 @@ class DeviceStanding:
     have: int  # remote: devices; otherwise class sets
     need: int
     imported: bool  # the school's devices were imported at all
+    standard: str = ""  # the rule in words, e.g. 非偏遠：每 6 班 1 班載具
 
     @property
     def met(self) -> bool:
@@ -92,6 +93,15 @@ def devices_needed(remote: bool, classes: int, teachers: int, students: int,
     return ratio(classes, 1, d.classes_per_class_set)
 
 
+def device_standard(remote: bool, rules: YearRules) -> str:
+    d = rules.targets.devices
+    if remote:
+        who = "師生" if d.remote_includes_teachers else "學生"
+        return f"偏遠：{who}每 {d.remote_devices_per_person} 人至少 1 臺"
+    rest = "未滿部分亦配 1 班" if d.class_set_rounding == "ceil" else "未滿部分不計"
+    return f"非偏遠：每 {d.classes_per_class_set} 班 1 班載具（{rest}）"
+
+
 def device_standing(
     school_id: int, code: str, name: str, remote: bool, classes: int, teachers: int,
     students: int, devices: int | None, class_sets: int | None, rules: YearRules,
@@ -99,7 +109,7 @@ def device_standing(
     have = devices if remote else class_sets
     return DeviceStanding(school_id, code, name, remote, have or 0,
                           devices_needed(remote, classes, teachers, students, rules),
-                          have is not None)  # fmt: skip
+                          have is not None, device_standard(remote, rules))  # fmt: skip
 
 
 def all_met(schools: Iterable[WorkshopStanding | DeviceStanding]) -> bool:
