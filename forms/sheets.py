@@ -91,6 +91,30 @@ def milestone_results_sheet(doc: ResultsDoc) -> Sheet:
                          notes=[f"統計日期：{doc.as_of}", f"說明：{doc.note}"])  # fmt: skip
 
 
+def shortfall_sheets(doc: ResultsDoc) -> list[Sheet]:
+    """The schools short of the per-school targets, one sheet each."""
+    workshop = Sheet(
+        name="工作坊培訓未達編制之學校",
+        title=_title(doc.heading, "數位學習工作坊(一)(二)累計培訓教師數未達編制教師總數之學校"),
+        header=["學校代碼", "學校全銜", "編制教師數", "111–112 年累計", "本年度完成(一)(二)",
+                "累計(不超過編制)", "尚差(人)"],
+        rows=[[s.code, s.name, s.staff, s.baseline, s.trained, s.counted, s.short]
+              for s in doc.workshop_short],
+        notes=[] if doc.workshop_short else ["各校均已達成。"],
+        widths=[10, 36, 12, 14, 16, 16, 10],
+    )  # fmt: skip
+    devices = Sheet(
+        name="學習載具未達標準之學校",
+        title=_title(doc.heading, "學習載具未達配發標準之學校"),
+        header=["學校代碼", "學校全銜", "標準", "應有", "現有", "尚差", "單位"],
+        rows=[[s.code, s.name, s.standard, s.need, s.have, s.short, s.unit]
+              for s in doc.devices_short],
+        notes=[] if doc.devices_short else ["各校均已達成。"],
+        widths=[10, 36, 22, 10, 10, 10, 6],
+    )  # fmt: skip
+    return [workshop, devices]
+
+
 # ------------------------------------------------------------------ schools
 def schools_sheet(doc: SchoolsDoc, name: str = "學校名單") -> Sheet:
     t = doc.totals

@@ -43,6 +43,7 @@ from model.demo_data import (
     rng_for,
     senior_high_count,
 )
+from model.demo_school_figures import add_school_figures
 from model.demo_story import STORY_END, tell_stories
 from model.milestone_kinds import MilestoneKind
 from model.plan_estimate import county_inputs, per_head_rate, set_per_head_rate
@@ -152,6 +153,7 @@ def generate(
     if story:
         unplanned = [c for c in fresh if c.id not in _planned(session, fresh, year)]
         tell_stories(session, unplanned, counties[demo.name], contents, products, rules)
+        add_school_figures(session, fresh, rules)
     else:
         plans = _add_plans(session, fresh, contents, rules)
         purchases = _add_purchases(session, fresh, plans, contents, staff, products, rules)

@@ -101,7 +101,7 @@ def parse_schools(rows: list[Row], source: str = "") -> list[tuple[str, dict[str
 
 def _parse_row(check: RowChecker) -> tuple[str, dict[str, Any]] | None:
     before = len(check.problems)
-    code = check.pattern("學校代碼", CODE_PATTERN.pattern, _code_reason(check.raw("學校代碼")))
+    code = check.pattern("學校代碼", CODE_PATTERN.pattern, code_reason(check.raw("學校代碼")))
     county = _county(check, code)
     name = check.text("學校全銜", NAME_MAX)
     if name and name.startswith(NATIONAL_PREFIX):
@@ -125,7 +125,7 @@ def _parse_row(check: RowChecker) -> tuple[str, dict[str, Any]] | None:
     return county.name, fields
 
 
-def _code_reason(value: str) -> str:
+def code_reason(value: str) -> str:
     if len(value) == 5 and value.isdigit():
         # The usual cause: Excel read the code as a number and dropped the leading 0.
         return "須為 6 位數字（開頭的 0 可能被 Excel 去掉了，請把此欄設為文字）"

@@ -236,6 +236,13 @@ class LearningSupport(_Frozen):
         return _check_max(value, info, "from_year")
 
 
+class Devices(_Frozen):
+    remote_devices_per_person: Positive
+    remote_includes_teachers: StrictBool
+    classes_per_class_set: Positive
+    class_set_rounding: Rounding
+
+
 class Targets(_Frozen):
     remote_one_device_bp: BasisPoints
     non_remote_class_set_bp: BasisPoints
@@ -247,10 +254,11 @@ class Targets(_Frozen):
     key_schools_bp: BasisPoints
     parent_sessions_min: Count
     workshop_teachers_bp: BasisPoints
-    previous_year_workshop_teachers_bp: BasisPoints
+    workshop_counted_from_year: Positive
     literacy_teachers_bp: BasisPoints
     literacy_hours_min: Count
     guideline_workshops: Count
+    devices: Devices
     companion: Companion
     sampling: Sampling
     learning_support: LearningSupport

@@ -24,6 +24,7 @@ from web import (
     ministry_routes,
     plan_content_routes,
     plan_routes,
+    school_targets_routes,
     settings_routes,
     work_routes,
 )
@@ -43,6 +44,7 @@ ROUTERS = tuple(
         plan_routes,
         plan_content_routes,
         activity_routes,
+        school_targets_routes,
         ministry_routes,
         settings_routes,
     )

@@ -13,14 +13,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_
 from sqlmodel import col, select
 
 from flows.jobs.context import JobContext
 from forms.display import ntd, roc_date
 from forms.labels import ITEM_LABELS
+from model.school_targets import device_rows, workshop_rows
 from model.tables import BudgetLine, Milestone, Plan, Purchase, Reimbursement
+from model.targets_progress import year_end
 from notifications.render import item_url
+from rules.budget import BP
 from states.reimbursement import SETTLEMENT_NOT_SUBMITTED
 from states.values import ItemType, PlanState, PurchaseState
 
@@ -33,6 +36,8 @@ RULE_TITLES = {
     "milestone.overdue": "事項逾期未完成",
     "plan.unexplained_difference": "經費申請數與預估數不同且未說明",
     "reimbursement.settlement_overdue": "經費逾期未結報",
+    "workshop.schools_short": "學校數位學習工作坊(一)(二)累計培訓教師數未達編制教師總數",
+    "devices.schools_short": "學校學習載具未達配發標準",
 }
 
 UNSUBMITTED_PLANS = (PlanState.draft, PlanState.returned)
@@ -199,12 +204,87 @@ def settlements_overdue(ctx: JobContext) -> list[Check]:
                   col(Reimbursement.id), rows, hit)]  # fmt: skip
 
 
+# ------------------------------------------------------------------ per-school targets
+COUNTY_SUBJECT = "county"
+NAMES_SHOWN = 20  # of a county's schools in one finding; the page lists them all
+
+
+def school_targets_url(base_url: str, county_id: int) -> str:
+    return f"{base_url.rstrip('/')}/targets/schools?county_id={county_id}"
+
+
+def _names(joined: str) -> str:
+    names = sorted(joined.split("\n"))
+    shown = "、".join(names[:NAMES_SHOWN])
+    return shown if len(names) <= NAMES_SHOWN else f"{shown}等 {len(names):,} 校"
+
+
+def _short_schools(ctx: JobContext, rule_id: str, per_school, short, what: str) -> list[Check]:
+    """One finding per county listing its schools short of a per-school target. Both
+    targets are the year's (「113 年累計」; 貳 for the year), so they fall due with the
+    year's other targets on 12-31, not before."""
+    if ctx.as_of <= year_end(ctx.rules):
+        return []
+    # Grouped in a subquery: the sweep joins findings to `rows` and adds their columns.
+    grouped = (
+        select(per_school.c.county_id, func.count().label("schools"),
+               func.aggregate_strings(per_school.c.name, "\n").label("names"))
+        .where(short)
+        .group_by(per_school.c.county_id)
+        .subquery()
+    )  # fmt: skip
+    rows = select(grouped.c.county_id, grouped.c.schools, grouped.c.names)
+
+    def hit(row, counties: Mapping[int, str]) -> Hit:
+        county_id, n, names = row
+        county = counties[county_id]
+        return Hit(rule_id, county_id, county, COUNTY_SUBJECT, county_id,
+                   f"{county}尚有 {n:,} 校{what}：{_names(names)}",
+                   school_targets_url(ctx.base_url, county_id))  # fmt: skip
+
+    return [Check(rule_id, COUNTY_SUBJECT, grouped.c.county_id, rows, hit)]
+
+
+def workshop_schools_short(ctx: JobContext) -> list[Check]:
+    """伍、三、(三)2.(2)「每校…累計培訓教師數須達編制教師總數 100%」: short when
+    (baseline + this year) / 編制 < the rate, compared exactly as integers."""
+    w = workshop_rows(ctx.year).subquery()
+    short = (
+        w.c.baseline + w.c.trained
+    ) * BP < w.c.teachers * ctx.rules.targets.workshop_teachers_bp
+    return _short_schools(ctx, "workshop.schools_short", w, short,
+                          "數位學習工作坊(一)(二)累計培訓教師數未達編制教師總數")  # fmt: skip
+
+
+def devices_schools_short(ctx: JobContext) -> list[Check]:
+    """貳、二, the same comparison as rules.school_targets.devices_needed in integers:
+    偏遠 devices < persons × per person; else sets < ceil(classes / 6) ⇔ sets × 6 < classes
+    (floor: (sets + 1) × 6 ≤ classes)."""
+    d = ctx.rules.targets.devices
+    r = device_rows(ctx.year).subquery()
+    devices, sets = func.coalesce(r.c.devices, 0), func.coalesce(r.c.class_sets, 0)
+    persons = r.c.students + (r.c.teachers if d.remote_includes_teachers else 0)
+    per_set = d.classes_per_class_set
+    sets_short = (
+        sets * per_set < r.c.classes
+        if d.class_set_rounding == "ceil"
+        else (sets + 1) * per_set <= r.c.classes
+    )
+    short = or_(
+        and_(r.c.remote, devices < persons * d.remote_devices_per_person),
+        and_(not_(r.c.remote), sets_short),
+    )
+    return _short_schools(ctx, "devices.schools_short", r, short, "學習載具未達配發標準")
+
+
 CHECKS = (
     plans_not_submitted,
     purchases_not_disbursed,
     milestones_overdue,
     unexplained_differences,
     settlements_overdue,
+    workshop_schools_short,
+    devices_schools_short,
 )
 
 
