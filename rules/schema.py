@@ -410,6 +410,19 @@ class Reminders(_Frozen):
         return steps
 
 
+class ReportingDate(_Frozen):
+    """A date the ministry announces (「另行公布」): absent until known, then set in the app."""
+
+    date: Day | None = None
+    roll_to_working_day: StrictBool
+
+
+class Reporting(_Frozen):
+    plan_submission: ReportingDate
+    progress_report: ReportingDate
+    results_report: ReportingDate
+
+
 # ------------------------------------------------------------------ the year
 class YearRules(_Frozen):
     year: Annotated[Positive, Field(ge=100, le=200)]
@@ -424,6 +437,7 @@ class YearRules(_Frozen):
     procurement: Procurement
     calendar: CalendarRules
     reminders: Reminders
+    reporting: Reporting
 
 
 # ------------------------------------------------------------------ loading
