@@ -15,6 +15,7 @@ from statemachine import State, StateMachine
 from forms.display import amount as money
 from forms.labels import ITEM_LABELS, TARGET_LABELS
 from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
+from model.milestone_kinds import PLAN_SUBMISSION, RESULTS_REPORT
 from rules import BUSINESS_KEYS, SchoolFacts, YearRules, administration_fee
 from rules.targets import targets as minimum_targets
 from states.errors import Refusal
@@ -267,10 +268,22 @@ PLAN_MILESTONES = "plan.milestones"
 STEPS: dict[str, Step] = {
     s.event: s
     for s in (
-        Step("submit", "送出計畫（縣市主管核可）", SUPERVISOR, guards=SUBMIT_GUARDS),
+        Step(
+            "submit",
+            "送出計畫（縣市主管核可）",
+            SUPERVISOR,
+            guards=SUBMIT_GUARDS,
+            closes=(PLAN_SUBMISSION,),
+        ),
         Step("start_review", "開始審查", MINISTRY),
         Step("return_plan", "退回修正", MINISTRY, reason_required=True),
-        Step("resubmit", "修正後重新送出", SUPERVISOR, guards=SUBMIT_GUARDS),
+        Step(
+            "resubmit",
+            "修正後重新送出",
+            SUPERVISOR,
+            guards=SUBMIT_GUARDS,
+            closes=(PLAN_SUBMISSION,),
+        ),
         Step(
             "approve",
             "核定計畫",
@@ -280,7 +293,7 @@ STEPS: dict[str, Step] = {
             opens=(PLAN_MILESTONES,),
         ),
         Step("start_execution", "開始執行", COUNTY_ROLES),
-        Step("submit_final_report", "提交成果報告", SUPERVISOR),
+        Step("submit_final_report", "提交成果報告", SUPERVISOR, closes=(RESULTS_REPORT,)),
         Step("close", "結案", MINISTRY),
     )
 }
