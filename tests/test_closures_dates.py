@@ -212,3 +212,41 @@ def _plan_findings(engine) -> int:
         return len(
             session.exec(select(Finding).where(Finding.rule_id == "plan.not_submitted")).all()
         )
+
+
+# ------------------------------------------------------------------ 達成率
+@pytest.mark.parametrize(
+    ("achieved", "target", "text", "tenths"),
+    [(4, 6, "66.7%", 667), (1, 6, "16.7%", 167), (1, 8, "12.5%", 125), (1999, 2000, "99.9%", 999),
+     (2000, 2000, "100.0%", 1000)],
+)  # fmt: skip
+def test_rate_rounds_half_up_to_a_tenth_of_a_percent(achieved, target, text, tenths):
+    from forms.sheets import Percent
+    from states.activity import rate_text
+
+    assert rate_text(achieved, target) == text == str(Percent(achieved, target))
+    assert Percent(achieved, target).tenths == tenths
+
+
+def test_rate_is_a_percent_formatted_number_in_xlsx_and_ods():
+    from decimal import Decimal
+    from io import BytesIO
+
+    from odf.opendocument import load as load_ods
+    from odf.table import TableCell
+    from openpyxl import load_workbook
+
+    from forms.heading import Heading
+    from forms.ods import write_ods
+    from forms.results_doc import ResultRow
+    from forms.sheets import results_sheet
+    from forms.xlsx import write_xlsx
+
+    heading = Heading("量化目標達成情形", HOME, 113, "113/12/31")
+    sheet = results_sheet([ResultRow("家長宣講", "場", 6, 4)], heading, "達成情形")
+    cell = next(c for row in load_workbook(BytesIO(write_xlsx([sheet]))).active.iter_rows()
+                for c in row if c.number_format == "0.0%")  # fmt: skip
+    assert Decimal(str(cell.value)) == Decimal("0.667")
+    cells = load_ods(BytesIO(write_ods([sheet]))).spreadsheet.getElementsByType(TableCell)
+    [rate] = [c for c in cells if c.getAttribute("valuetype") == "percentage"]
+    assert rate.getAttribute("value") == "0.667"
