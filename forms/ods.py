@@ -52,7 +52,9 @@ def _cell(value: Cell, styles: _Styles, style: Element | None = None) -> TableCe
     if value is None or value == "":
         return TableCell()
     if isinstance(value, Percent):
-        cell = TableCell(valuetype="percentage", value=str(value.fraction), stylename=styles.percent)
+        cell = TableCell(
+            valuetype="percentage", value=str(value.fraction), stylename=styles.percent
+        )
         cell.addElement(P(text=str(value)))
         return cell
     if isinstance(value, int) and not isinstance(value, bool):

@@ -33,9 +33,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("reporting_date_change", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_reporting_date_change_year_kind", ["year", "kind"], unique=False
-        )
+        batch_op.create_index("ix_reporting_date_change_year_kind", ["year", "kind"], unique=False)
     with op.batch_alter_table("closure", schema=None) as batch_op:
         batch_op.add_column(sa.Column("entered_by", sa.Integer(), nullable=True))
         batch_op.add_column(
