@@ -423,6 +423,12 @@ class Reporting(_Frozen):
     results_report: ReportingDate
 
 
+class SourceQuotes(_Frozen):
+    """Sentences of the source quoted verbatim where a refusal needs the source's words."""
+
+    sampling_schools: Annotated[StrictStr, Field(min_length=1)]
+
+
 # ------------------------------------------------------------------ the year
 class YearRules(_Frozen):
     year: Annotated[Positive, Field(ge=100, le=200)]
@@ -438,6 +444,7 @@ class YearRules(_Frozen):
     calendar: CalendarRules
     reminders: Reminders
     reporting: Reporting
+    source_quotes: SourceQuotes
 
 
 # ------------------------------------------------------------------ loading
@@ -506,6 +513,7 @@ def _cross_check(rules: YearRules, label: str) -> None:
     """Facts that span sections: deadlines must sit where the calendar can judge them."""
     _check_settlement_months(rules, label)
     _check_bands_in_force(rules, label)
+    _check_quotes(rules, label)
     period, cal = rules.period, rules.calendar
     checks = (
         (
@@ -533,6 +541,18 @@ def _cross_check(rules: YearRules, label: str) -> None:
     for key, day, low, high, problem in checks:
         if not low <= day <= high:
             raise RulesFileError(key, f"{problem} (目前是 {day})", label)
+
+
+def _check_quotes(rules: YearRules, label: str) -> None:
+    # The quote is shown beside the number the program checks: they must agree.
+    bp = rules.targets.sampling.schools_bp
+    shown = f"{bp / 100:g}%"
+    if shown not in rules.source_quotes.sampling_schools:
+        raise RulesFileError(
+            "source_quotes.sampling_schools",
+            f"引文須含 targets.sampling.schools_bp 的 {shown}",
+            label,
+        )
 
 
 def _check_settlement_months(rules: YearRules, label: str) -> None:

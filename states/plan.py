@@ -146,10 +146,19 @@ def targets_minimum(ctx: PlanContext) -> str | None:
         if not isinstance(value, int) or isinstance(value, bool):
             short.append(f"{name} 未填（至少 {money(minimum)}）")
         elif value < minimum:
-            short.append(f"{name} {money(value)}（至少 {money(minimum)}）")
+            short.append(f"{name} {money(value)}（至少 {money(minimum)}{_why(key, ctx.rules)}）")
     if not short:
         return None
     return "下列量化指標低於最低要求：" + "、".join(short) + "。"
+
+
+def _why(key: str, rules: YearRules) -> str:
+    """The source's words where the number is a reading of them."""
+    if key != "sampled_schools":
+        return ""
+    bp = rules.targets.sampling.schools_bp
+    return (f"；實施計畫說明伍、三、(七)3.(1)「{rules.source_quotes.sampling_schools}」，"
+            f"本系統依總校數 {bp / 100:g}%（無條件進位）計算")  # fmt: skip
 
 
 PART_TIME_ITEMS = (BudgetItem.principal_investigator, BudgetItem.co_investigator)

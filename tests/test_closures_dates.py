@@ -250,3 +250,41 @@ def test_rate_is_a_percent_formatted_number_in_xlsx_and_ods():
     cells = load_ods(BytesIO(write_ods([sheet]))).spreadsheet.getElementsByType(TableCell)
     [rate] = [c for c in cells if c.getAttribute("valuetype") == "percentage"]
     assert rate.getAttribute("value") == "0.667"
+
+
+# ------------------------------------------------------------------ the source's words
+def test_sampling_refusal_quotes_the_sources_17_percent_and_its_one_sixth_gloss():
+    from types import SimpleNamespace
+
+    from rules import SchoolFacts
+    from states.plan import targets_minimum
+
+    schools = [SchoolFacts("國小", False, 6, 10, 100)] * 12  # 17 % of 12, rounded up: 3
+    ctx = SimpleNamespace(schools=schools, rules=load_rules(113), targets={"sampled_schools": 2})
+    message = targets_minimum(ctx)
+    assert "學習成效評估抽樣校數(國中小) 2（至少 3；" in message
+    assert "「國中小：抽樣校數至少達總校數 17%(縣市所轄 1/6 學校數，每校至少 1班)」" in message
+    assert "依總校數 17%（無條件進位）計算" in message
+
+
+def test_a_quote_that_disagrees_with_the_checked_number_is_refused(tmp_path):
+    from rules import RulesFileError, load_rules_file
+    from rules.schema import RULES_DIR
+
+    text = (RULES_DIR / "113.toml").read_text(encoding="utf-8")
+    path = tmp_path / "113.toml"
+    path.write_text(text.replace("schools_bp = 1700", "schools_bp = 1750"), encoding="utf-8")
+    with pytest.raises(RulesFileError) as error:
+        load_rules_file(path)
+    assert error.value.key == "source_quotes.sampling_schools" and "17.5%" in error.value.problem
+
+
+def test_estimate_text_says_the_administration_fee_is_a_ceiling_for_recurrent_5_and_6():
+    from forms.estimate_text import render
+    from rules import SchoolFacts, estimate, targets
+
+    rules = load_rules(113)
+    facts = [SchoolFacts("國小", False, 6, 10, 100)] * 30
+    text = render(HOME, estimate(facts, rules, per_head=100), targets(facts, rules), rules)
+    assert "行政管理費係依業務費（3 + 4a + 4b + 5 + 6）估算之上限" in text
+    assert "須 5（MDM 授權）與 6（數位內容及教學軟體）均編列於經常門" in text
