@@ -288,3 +288,19 @@ def test_estimate_text_says_the_administration_fee_is_a_ceiling_for_recurrent_5_
     text = render(HOME, estimate(facts, rules, per_head=100), targets(facts, rules), rules)
     assert "行政管理費係依業務費（3 + 4a + 4b + 5 + 6）估算之上限" in text
     assert "須 5（MDM 授權）與 6（數位內容及教學軟體）均編列於經常門" in text
+
+
+def test_counties_closed_on_the_same_days_share_one_calendar():
+    from flows.jobs.context import JobContext
+    from rules import WorkCalendar
+
+    rules = load_rules(113)
+    typhoon = frozenset({date(2024, 7, 25)})
+    ctx = JobContext(date(2024, 7, 26), rules, WorkCalendar.from_rules(rules), "", "", "",
+                     county_closures={3: typhoon, 5: typhoon, 8: typhoon | {date(2024, 7, 24)}})  # fmt: skip
+    rest, *own = ctx.groups
+    assert (rest.counties, rest.others) == (None, frozenset({3, 5, 8}))
+    assert [g.counties for g in own] == [frozenset({3, 5}), frozenset({8})]
+    assert not ctx.calendar_of(3).is_working_day(date(2024, 7, 25))
+    assert ctx.calendar_of(1).is_working_day(date(2024, 7, 25))
+    assert ctx.calendar_of(8).roll_forward(date(2024, 7, 24)) == date(2024, 7, 26)

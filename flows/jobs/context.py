@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 from sqlalchemy import ColumnElement, true
@@ -22,6 +22,12 @@ from model.milestone_kinds import (
 from model.settings import Settings, get_settings
 from model.tables import Closure, ProgrammeYear
 from rules import WorkCalendar, YearRules, load_rules
+
+# A county's closure moves the windows of the days around it only: reminders look at most
+# 14 working days ahead, escalation a few back. Older ones would give their county a
+# calendar (and a round of queries) of its own for the rest of the year; what they still
+# change, the count of working days a long-overdue item is late, is shown, not acted on.
+COUNTY_CLOSURES_KEPT = timedelta(days=120)
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def contexts(
     for closed_on, county_id in session.exec(select(Closure.day, Closure.county_id)):
         if county_id is None:
             nationwide.append(closed_on)
-        else:
+        elif abs(closed_on - day) <= COUNTY_CLOSURES_KEPT:
             by_county[county_id].add(closed_on)
     county_closures = {cid: frozenset(days) for cid, days in by_county.items()}
     years = session.exec(select(ProgrammeYear.year).order_by(ProgrammeYear.year)).all()
