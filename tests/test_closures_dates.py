@@ -304,3 +304,29 @@ def test_counties_closed_on_the_same_days_share_one_calendar():
     assert not ctx.calendar_of(3).is_working_day(date(2024, 7, 25))
     assert ctx.calendar_of(1).is_working_day(date(2024, 7, 25))
     assert ctx.calendar_of(8).roll_forward(date(2024, 7, 24)) == date(2024, 7, 26)
+
+
+def test_a_county_records_its_progress_report_and_only_its_own(two_counties):
+    from model.reporting_dates import record_report
+
+    with session_scope(two_counties) as session:
+        home, staff = _county(session, HOME), _user(session, "hsq.staff1")
+        with pytest.raises(TransitionRefused) as refused:  # no date announced yet
+            record_report(session, staff, home, 113, "progress", date(2024, 7, 10))
+        assert refused.value.rule_ids == ["reporting.no_date"]
+        set_reporting_date(session, _user(session, "moe.admin"), 113, "progress", date(2024, 7, 15))
+        with pytest.raises(TransitionRefused) as refused:
+            record_report(
+                session, staff, _county(session, OTHER), 113, "progress", date(2024, 7, 10)
+            )
+        assert refused.value.rule_ids == ["access.county"]
+        m = record_report(session, staff, home, 113, "progress", date(2024, 7, 10))
+        assert m.done_on == date(2024, 7, 10)
+    run.sweep(two_counties, date(2024, 7, 17))
+    with Session(two_counties) as session:
+        late = session.exec(
+            select(Milestone.county_id)
+            .join(Finding, Finding.subject_id == Milestone.id)
+            .where(Finding.rule_id == "milestone.overdue", Milestone.kind == "report.progress")
+        ).all()
+        assert late == [_county(session, OTHER).id]  # the one that did not report
