@@ -166,7 +166,8 @@ def _milestone(plan: Plan, due: ReportingDue, owner: int | None, year: int) -> M
         done = due.due_on
     return Milestone(county_id=plan.county_id, year=year, kind=due.kind,
                      title=f"{year}年度{due.title}", subject_type=ItemType.plan.value,
-                     subject_id=plan.id, owner_id=owner, due_on=due.due_on, done_on=done)  # fmt: skip
+                     subject_id=plan.id, owner_id=owner, due_on=due.due_on, done_on=done,
+                     synthetic=plan.synthetic)  # fmt: skip
 
 
 def _owners(session: Session) -> dict[int, int]:
