@@ -187,6 +187,8 @@ def record_report(
     kind = kind_of(name)
     actor = actor_of(user)
     refusals = role_refusals(RECORD_REPORT, actor) + county_refusals(actor, county.id)
+    if kind == PLAN_SUBMISSION:  # done when the plan itself is submitted
+        refusals.append(Refusal("reporting.not_a_report", "實施計畫的提報請在計畫頁面送出。"))
     if refusals:
         raise TransitionRefused(refusals)
     m = session.exec(

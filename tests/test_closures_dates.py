@@ -19,6 +19,7 @@ from states.errors import TransitionRefused
 from states.values import PlanState
 
 HOME, OTHER = "新竹縣", "新竹市"
+RULES = load_rules(113)
 DUE = date(2024, 11, 22)  # a Friday; 3 working days before it is Tue 11/19
 TUESDAY, WEDNESDAY = date(2024, 11, 19), date(2024, 11, 20)
 
@@ -175,24 +176,22 @@ def test_a_supervisor_sees_nationwide_and_own_county_closures_only(two_counties)
 # ------------------------------------------------------------------ reporting dates
 def test_reporting_date_set_by_the_admin_is_a_milestone_found_by_the_sweep(two_counties):
     with session_scope(two_counties) as session:
-        assert {d.name: d.due_on for d in reporting_dates(session, load_rules(113))} == {
-            "plan": None, "progress": None, "results": None
-        }  # fmt: skip
+        before = {d.name: (d.due_on, d.set_by_ministry) for d in reporting_dates(session, RULES)}
+        assert before["plan"] == (date(2024, 2, 29), True)  # the demo's admin announced it
         for plan in session.exec(select(Plan)):
             plan.status, plan.submitted_on = PlanState.draft, None
+        reviewer, admin = _user(session, "moe.reviewer1"), _user(session, "moe.admin")
         with pytest.raises(TransitionRefused) as refused:
-            set_reporting_date(
-                session, _user(session, "moe.reviewer1"), 113, "plan", date(2024, 3, 1)
-            )
+            set_reporting_date(session, reviewer, 113, "plan", date(2024, 3, 1))
         assert refused.value.rule_ids == ["access.role"]
-        admin = _user(session, "moe.admin")
         set_reporting_date(session, admin, 113, "plan", date(2024, 3, 1))
         due = set_reporting_date(session, admin, 113, "plan", date(2024, 3, 8))  # changed
         assert (due.due_on, due.set_by_ministry) == (date(2024, 3, 8), True)
-        history = reporting_date_changes(session, 113)
+        history = reporting_date_changes(session, 113)[-2:]
         assert [(c.previous, c.due_on, u.username) for c, u in history] == [
-            (None, date(2024, 3, 1), "moe.admin"), (date(2024, 3, 1), date(2024, 3, 8), "moe.admin")
-        ]  # fmt: skip
+            (date(2024, 2, 29), date(2024, 3, 1), "moe.admin"),
+            (date(2024, 3, 1), date(2024, 3, 8), "moe.admin"),
+        ]
         dues = session.exec(select(Milestone.due_on).where(Milestone.kind == PLAN_SUBMISSION))
         assert list(dues) == [date(2024, 3, 8)] * 2  # one per county's plan, moved
     run.sweep(two_counties, date(2024, 3, 8))  # the due day itself: not yet late
@@ -311,15 +310,15 @@ def test_a_county_records_its_progress_report_and_only_its_own(two_counties):
 
     with session_scope(two_counties) as session:
         home, staff = _county(session, HOME), _user(session, "hsq.staff1")
-        with pytest.raises(TransitionRefused) as refused:  # no date announced yet
-            record_report(session, staff, home, 113, "progress", date(2024, 7, 10))
-        assert refused.value.rule_ids == ["reporting.no_date"]
         set_reporting_date(session, _user(session, "moe.admin"), 113, "progress", date(2024, 7, 15))
         with pytest.raises(TransitionRefused) as refused:
             record_report(
                 session, staff, _county(session, OTHER), 113, "progress", date(2024, 7, 10)
             )
         assert refused.value.rule_ids == ["access.county"]
+        with pytest.raises(TransitionRefused) as refused:
+            record_report(session, staff, home, 113, "plan", date(2024, 7, 10))  # not a report
+        assert refused.value.rule_ids == ["reporting.not_a_report"]
         m = record_report(session, staff, home, 113, "progress", date(2024, 7, 10))
         assert m.done_on == date(2024, 7, 10)
     run.sweep(two_counties, date(2024, 7, 17))
@@ -330,3 +329,18 @@ def test_a_county_records_its_progress_report_and_only_its_own(two_counties):
             .where(Finding.rule_id == "milestone.overdue", Milestone.kind == "report.progress")
         ).all()
         assert late == [_county(session, OTHER).id]  # the one that did not report
+
+
+def test_a_report_without_its_milestone_is_refused(two_counties):
+    from sqlalchemy import delete
+
+    from model.reporting_dates import record_report
+
+    with session_scope(two_counties) as session:
+        session.execute(delete(Milestone).where(Milestone.kind == "report.results"))
+        home = _county(session, HOME)
+        with pytest.raises(TransitionRefused) as refused:
+            record_report(
+                session, _user(session, "hsq.staff1"), home, 113, "results", date(2025, 2, 1)
+            )
+        assert refused.value.rule_ids == ["reporting.no_date"]

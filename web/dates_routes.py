@@ -59,14 +59,15 @@ def dates_page(request: Request, user: User = Depends(current_user), db: Session
     return _dates_page(request, db, user)
 
 
-@router.post("/ministry/dates/{name}")
+@router.post("/ministry/dates")
 async def set_date(
-    name: str, request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)
+    request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)
 ):
     require_role(user, {Role.ministry_admin}, ADMIN_ONLY)
+    form = await request.form()
+    name = text(form, "name")
     if name not in KINDS:
         raise HTTPException(404, "沒有這個報送項目。")
-    form = await request.form()
     problems = FieldProblems()
     day = _typed_day(form, f"due_on_{name}", "期限", problems)
     refusals = problems.refusals

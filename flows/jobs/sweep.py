@@ -44,8 +44,7 @@ def compliance_sweep(session: Session, contexts: list[JobContext]) -> JobReport:
     report = JobReport("sweep", as_of)
     counties = dict(session.exec(select(County.id, County.name)).all())
     for c in contexts:  # plans created since a reporting date was set get theirs
-        if added := sync_milestones(session, c.rules):
-            report.add("新增或改期的報送期限", added)
+        sync_milestones(session, c.rules)
     today = [check for c in contexts for check in checks(c)]
     unfiled, resolved = [], 0
     for rule_id in RULE_TITLES:
