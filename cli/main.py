@@ -3,6 +3,7 @@
 import typer
 
 from cli import budget, db, demo, diagram, flows_cmd, forms_cmd, imports, items, rules_cmd, web_cmd
+from cli.dates_cmd import closures_app, reports_app
 from cli.reviewers_cmd import app as reviewers_app
 from cli.school_targets_cmd import devices_app, workshops_app
 
@@ -20,6 +21,8 @@ app.add_typer(devices_app, name="devices")
 app.add_typer(budget.app, name="budget")
 app.add_typer(forms_cmd.app, name="forms")
 app.add_typer(reviewers_app, name="reviewers")
+app.add_typer(reports_app, name="reports")
+app.add_typer(closures_app, name="closures")
 app.command("demo")(demo.demo_command)
 flows_cmd.register(app)
 items.register(app)

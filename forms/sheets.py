@@ -4,6 +4,7 @@ Money and counts stay ints so the spreadsheet holds numbers people can add up.
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from forms.budget_doc import BudgetDoc, BudgetRow
 from forms.heading import Heading
@@ -11,7 +12,29 @@ from forms.plan_doc import PlanDoc, TargetRow
 from forms.results_doc import ResultRow, ResultsDoc
 from forms.schools_doc import SchoolsDoc
 
-Cell = str | int | None
+
+@dataclass(frozen=True)
+class Percent:
+    """A rate a spreadsheet keeps as a number with a % format: part / whole, rounded half
+    up to 0.1 % in integer arithmetic (4/6 is 66.7 %)."""
+
+    part: int
+    whole: int
+
+    @property
+    def tenths(self) -> int:  # tenths of a percent; a target not reached stays below 100.0
+        tenths = (self.part * 2000 + self.whole) // (2 * self.whole)
+        return 999 if tenths == 1000 and self.part < self.whole else tenths
+
+    @property
+    def fraction(self) -> Decimal:  # 0.667 for 66.7 %
+        return Decimal(self.tenths) / 1000
+
+    def __str__(self) -> str:
+        return f"{self.tenths // 10}.{self.tenths % 10}%"
+
+
+Cell = str | int | Percent | None
 
 DRAFT_ROW = "草稿：本文件未經檢核，不得作為正式文件"
 
@@ -71,7 +94,10 @@ RESULTS_HEADER = ["項目", "目標值(A)", "達成值(B)", "達成率(B/A)", "�
 
 def _result_row(row: ResultRow) -> list[Cell]:
     target = row.target if row.target is not None else "依縣市規劃"
-    return [row.label, target, row.achieved, row.rate, row.unit, row.note]
+    rate = row.rate
+    if row.target and row.achieved is not None and rate:
+        rate = Percent(row.achieved, row.target)
+    return [row.label, target, row.achieved, rate, row.unit, row.note]
 
 
 def results_sheet(rows: list[ResultRow], heading: Heading, name: str, title: str | None = None,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from forms.display import roc_date
+from forms.display import percent, roc_date
 from model.milestone_kinds import MilestoneKind
 from rules import YearRules
 from rules.school_targets import WORKSHOP_PARTS
@@ -369,8 +369,8 @@ GUARDS = (
 
 # ------------------------------------------------------------------ rates
 def rate_text(achieved: int, target: int) -> str:
-    """B/A as a percentage with one decimal, floored so that 100.0% means truly reached."""
-    if target <= 0:
-        return "—"
-    tenths = achieved * 1000 // target
-    return f"{tenths // 10}.{tenths % 10}%"
+    """B/A as a percentage rounded half up to 0.1 % in integer arithmetic (4/6 → 66.7%),
+    except that a target not reached never shows as 100.0% (1999/2000 → 99.9%)."""
+    if 0 < achieved < target and achieved * 2000 + target >= 2000 * target:
+        return "99.9%"
+    return percent(achieved, target)
