@@ -18,7 +18,7 @@ from model import demo
 from model.db import make_engine
 from model.migrate import upgrade
 from model.seed import ensure_counties, ensure_year
-from model.tables import BudgetChange, Plan, Product, Purchase, Reimbursement, User
+from model.tables import BudgetChange, Plan, Product, Purchase, Reimbursement, School, User
 from notifications.smtp import deliver
 from rules import load_rules
 from states.values import PlanState, PurchaseState, ReimbursementState
@@ -117,8 +117,22 @@ def state(page) -> str:
     return page.locator(".meta .state").inner_text()
 
 
+RAW_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b")
+
+
+def no_raw_names(text: str) -> str:
+    assert not RAW_NAME.findall(text), RAW_NAME.findall(text)
+    return text
+
+
 def facts(page) -> str:
-    return page.locator("section.facts").inner_text()
+    return no_raw_names(page.locator("section.facts").inner_text())
+
+
+def statement_in_facts(text: str) -> dict[str, int]:
+    """The 收支結算表 rows of the fact panel: {"A": 932400, …}."""
+    rows = re.findall(r"^([A-G])\t[^\t]+\t新臺幣 (-?[\d,]+) 元", text, re.M)
+    return {key: int(value.replace(",", "")) for key, value in rows}
 
 
 def step_form(page, event: str):
@@ -149,7 +163,7 @@ def take(page, event: str, data: dict[str, str] | None = None) -> None:
 def confirm(page) -> str:
     """On the confirmation page: what it shows, then its 確認送出 sent."""
     page.locator("#confirm-facts").wait_for()
-    shown = page.locator("main").inner_text()
+    shown = no_raw_names(page.locator("main").inner_text())
     page.locator("#confirm button[type=submit]:not([name])").click()
     page.wait_for_load_state()
     return shown
@@ -194,12 +208,18 @@ def test_one_county_year_through_the_browser(server, page, browser):
     saved = flash(page)
     assert "經費已儲存" in saved and "送出前仍須" not in saved, saved
     shot(page, "year-01-budget-drafted")
+    # The ministry's estimate is filled in on the first save: 4a is 600,000 for 20 schools
+    # or fewer and 25,000 more for each school beyond (陸、二、(二)5.(4)A).
+    with Session(engine) as s:
+        schools = len(s.exec(select(School.id).where(School.year == 113)).all())
+    office = budget.locator('tr[data-item="office_operations"] td').first.inner_text()
+    assert office == f"{min(600_000 + max(schools - 20, 0) * 25_000, 10_000_000):,}"
 
     # ---------------------------------------------------------------- submitted (supervisor)
     as_user(page, base, SUPERVISOR)
     url = f"{base}/items/plan/{plan_id}"
     page.goto(url)
-    assert ntd(A) in facts(page)  # 申請總額, before the buttons
+    assert f"申請總額\n{ntd(A)}" in facts(page)  # before the buttons
     take(page, "submit")
     shown = confirm(page)
     assert yuan(A) in shown, shown
@@ -230,7 +250,8 @@ def test_one_county_year_through_the_browser(server, page, browser):
     as_user(page, base, REVIEWER)
     page.goto(url)
     take(page, "start_review")
-    assert ntd(A) in facts(page)
+    assert f"申請總額\n{ntd(A)}" in facts(page)
+    assert f"經常門合計\n{ntd(A)}" in facts(page) and f"資本門合計\n{ntd(0)}" in facts(page)
     shot(page, "year-04-plan-before-approval")
     take(page, "approve", {"ev.letter_no": LETTER, "ev.approved_on": "113/03/15"})
     shown = confirm(page)
@@ -382,9 +403,12 @@ def test_one_county_year_through_the_browser(server, page, browser):
     as_user(page, base, REVIEWER)
     page.goto(r_url)
     take(page, "start_review")
-    take(page, "settle", {"ev.letter_no": "臺教資(五)字第1140000009號"})
     owed = spent - C  # the ministry pays the rest of what was spent
-    assert ntd(owed) in facts(page) or f"{-owed:,}" in page.locator("#statement").inner_text()
+    expected = {"A": A, "B": A, "C": C, "E": spent, "F": A - spent, "G": C - spent}
+    assert statement_in_facts(facts(page)) == expected  # before 核定結報
+    assert f"教育部應補撥 {ntd(owed)}" in facts(page)
+    take(page, "settle", {"ev.letter_no": "臺教資(五)字第1140000009號"})
+    assert statement_in_facts(facts(page)) == expected
     shot(page, "year-10-settled")
     take(page, "disburse_final", {"ev.amount": f"{owed:,}", "ev.disbursed_on": "113/12/20",
                                   "ev.letter_no": "臺教資(五)字第1140000010號"})  # fmt: skip
