@@ -14,10 +14,9 @@ from deadline_fixtures import RecordingHandler, free_port, mail_settings, smtp_s
 from sqlmodel import Session, select
 from web_support import HOME, PASSWORD, fast_hash, make_app
 
-from model import demo
 from model.db import make_engine
+from model.demo import generate
 from model.migrate import upgrade
-from model.seed import ensure_counties, ensure_year
 from model.tables import BudgetChange, Plan, Product, Purchase, Reimbursement, School, User
 from notifications.smtp import deliver
 from rules import load_rules
@@ -60,18 +59,11 @@ def yuan(value: int) -> str:
 def seed_people_schools_products(engine) -> None:
     """Only what a county starts its year with: no plan, no purchase, no milestone."""
     with Session(engine) as s:
-        ensure_year(s, 113)
-        counties = ensure_counties(s)
-        county = counties[HOME]
-        summary = demo.DemoSummary(county=HOME)
-        demo._ensure_products(s, load_rules(113), summary)
-        demo._ensure_users(s, [county], summary)
-        demo._assign_reviewers(s, counties)
-        demo._set_per_head(s, 113)
-        demo._add_schools(s, [county], 113, summary)
+        generate(s, county_name=HOME, items=False)
         for user in s.exec(select(User).where(User.synthetic)):
             user.password_hash = fast_hash(PASSWORD)
         s.commit()
+        assert s.exec(select(Plan)).first() is None
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""The plan's sections (壹…柒) and its target numbers (量化指標), edited in the browser
-while the plan is a draft or returned; model.plans.update_plan_draft stores them.
+"""The plan's sections (壹…柒), its target numbers (量化指標) and the county's figures for
+the ministry's estimate (研習場次, 代課節數 …), edited in the browser while the plan is a
+draft or returned; model.plans.update_plan_draft stores them.
 
 Sections may be saved half-written (a draft is work in progress); what still blocks
 submission is shown beside each field. A target that is not a whole number is refused
