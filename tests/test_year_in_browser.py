@@ -90,9 +90,10 @@ def as_user(page, base: str, username: str) -> None:
     """Sign out whoever is in, through the page's own button, and sign in as username."""
     page.goto(f"{base}/")
     out = page.locator("form.who button[type=submit]")
-    if page.url.startswith(f"{base}/login") is False and out.count():
+    if out.count():  # somebody is signed in
         out.click()
-        page.wait_for_url(re.compile(r".*/login.*"))
+        page.wait_for_url(re.compile(r"/login"))
+        assert page.goto(f"{base}/items/plan").url.startswith(f"{base}/login")
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -109,7 +110,7 @@ def state(page) -> str:
     return page.locator(".meta .state").inner_text()
 
 
-RAW_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b")
+RAW_NAME = re.compile(r"[a-z]+_[a-z_]+")
 
 
 def no_raw_names(text: str) -> str:
