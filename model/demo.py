@@ -128,8 +128,12 @@ def generate(
     county_name: str = "新竹縣",
     all_counties: bool = False,
     story: bool = True,
+    items: bool = True,
 ) -> DemoSummary:
     """Add the demo data in the caller's transaction (flush only, no commit).
+
+    `items=False` stops at what a county starts its year with (people, schools, products,
+    the ministry's figures): no plan, purchase or milestone, for a year begun in the browser.
 
     A county that already has synthetic schools for the year is left alone, so running
     this twice adds nothing the second time.
@@ -151,11 +155,11 @@ def generate(
     schools = _add_schools(session, fresh, year, summary)
     facts = _school_facts(session, fresh, year)
     contents = {c.id: plan_content(BY_NAME[c.name], facts[c.id], rules) for c in fresh}
-    if story:
+    if items and story:
         unplanned = [c for c in fresh if c.id not in _planned(session, fresh, year)]
         tell_stories(session, unplanned, counties[demo.name], contents, products, rules)
         add_school_figures(session, fresh, rules)
-    else:
+    elif items:
         plans = _add_plans(session, fresh, contents, rules)
         purchases = _add_purchases(session, fresh, plans, contents, staff, products, rules)
         _add_milestones(session, fresh, plans, schools, purchases, staff, rules)

@@ -1,5 +1,6 @@
-"""The plan's sections (壹…柒) and its target numbers (量化指標), edited in the browser
-while the plan is a draft or returned; model.plans.update_plan_draft stores them.
+"""The plan's sections (壹…柒), its target numbers (量化指標) and the county's figures for
+the ministry's estimate (研習場次, 代課節數 …), edited in the browser while the plan is a
+draft or returned; model.plans.update_plan_draft stores them.
 
 Sections may be saved half-written (a draft is work in progress); what still blocks
 submission is shown beside each field. A target that is not a whole number is refused
@@ -31,6 +32,15 @@ router = APIRouter()
 
 SECTION_FIELD = "section."
 TARGET_FIELD = "target."
+INPUT_FIELD = "input."
+# What the county chooses for the ministry's estimate (model.plan_estimate.ESTIMATE_INPUTS).
+INPUT_LABELS = {
+    "workshops": "教師增能研習場次",
+    "companion_schools": "入校入班陪伴參與校數",
+    "devices": "既有學習載具臺數",
+    "mdm_fee": "每臺 4 年 MDM 授權費（元）",
+    "periods_per_school": "每校代理代課節數",
+}
 
 
 def may_edit_content(user: User, plan: Plan) -> bool:
@@ -88,10 +98,16 @@ def _page(request, db, user, plan, *, values=None, problems=None, refusals=None,
          problems.get(TARGET_FIELD + key), target_warnings.get(key))
         for key, label in TARGET_LABELS.items()
     ]  # fmt: skip
+    inputs = [
+        (key, label, values.get(INPUT_FIELD + key, plan.inputs.get(key, "")),
+         problems.get(INPUT_FIELD + key))
+        for key, label in INPUT_LABELS.items()
+    ]  # fmt: skip
     context = {
         "plan": plan,
         "county": db.get(County, plan.county_id),
         "sections": sections,
+        "inputs": inputs,
         "targets": targets,
         "editable": may_edit_content(user, plan),
         "refusals": refusals or [],
@@ -112,7 +128,7 @@ def content_page(
     return _page(request, db, user, visible_plan(db, user, plan_id))
 
 
-def _read(form, plan: Plan, problems: FieldProblems) -> tuple[dict, dict]:
+def _read(form, plan: Plan, problems: FieldProblems) -> tuple[dict, dict, dict]:
     sections = {}
     for key in PLAN_SECTIONS:
         raw = form.get(SECTION_FIELD + key)
@@ -126,7 +142,12 @@ def _read(form, plan: Plan, problems: FieldProblems) -> tuple[dict, dict]:
             chosen[key] = value
         elif name not in problems and isinstance(plan.targets.get(key), int):
             problems.add(name, f"「{label}」已填過，不能清空；請填入數字。")
-    return sections, chosen
+    inputs = {}
+    for key, label in INPUT_LABELS.items():
+        value = whole(form, INPUT_FIELD + key, label, problems)
+        if value is not None:
+            inputs[key] = value
+    return sections, chosen, inputs
 
 
 @router.post("/plans/{plan_id}/content")
@@ -140,7 +161,7 @@ async def save_content(
     require_role(user, plan_states.EDIT.roles, "計畫內容由本縣市推動辦公室人員編修。")
     form = await request.form()
     values, problems = typed_values(form), FieldProblems()
-    sections, chosen = _read(form, plan, problems)
+    sections, chosen, inputs = _read(form, plan, problems)
     raw_version = str(form.get("expected_version", ""))
     version = int(raw_version) if raw_version.isdigit() else -1  # a form without it is stale
 
@@ -153,7 +174,7 @@ async def save_content(
     if problems:
         return again(problems.refusals)
     try:
-        update_plan_draft(db, user, plan.id, sections=sections, targets=chosen,
+        update_plan_draft(db, user, plan.id, sections=sections, targets=chosen, inputs=inputs,
                           expected_version=version)  # fmt: skip
     except TransitionRefused as refused:
         return again(refused.refusals)

@@ -10,6 +10,7 @@ from forms.budget_form import BudgetLinesForm
 from forms.errors import FormInvalid
 from forms.labels import ITEM_LABELS
 from model.plan_estimate import per_head_rate
+from model.plans import update_plan_draft
 from model.tables import BudgetLine, County, Plan, User
 from rules import BUSINESS_KEYS, load_rules
 from rules.errors import JingjinError
@@ -139,7 +140,7 @@ async def save_budget(
         except FormInvalid as invalid:
             return _page(request, db, user, plan, values, invalid.fields, status_code=422)
         raise
-    _store(db, plan, lines, parsed)
+    _store(db, user, plan, parsed)
     db.commit()
     problems = [m for _, m in parsed.problems(rules)]
     note = "；送出前仍須修正 " + str(len(problems)) + " 處" if problems else ""
@@ -147,12 +148,14 @@ async def save_budget(
     return RedirectResponse(f"/plans/{plan_id}/budget", status_code=303)
 
 
-def _store(db: Session, plan: Plan, lines: dict[str, BudgetLine], parsed: BudgetLinesForm) -> None:
-    for item, line_input in parsed.lines().items():
-        line = lines.get(item.value) or BudgetLine(plan_id=plan.id, item=item, estimate=0)
-        for attr in ATTRS:
-            setattr(line, attr, getattr(line_input, attr))
-        db.add(line)
+def _store(db: Session, user: User, plan: Plan, parsed: BudgetLinesForm) -> None:
+    # Through the model's draft update, which also refreshes each line's 教育部預估 column
+    # (a line saved here first would otherwise keep an estimate of 0).
+    lines = {
+        item.value: {attr: getattr(line_input, attr) for attr in ATTRS}
+        for item, line_input in parsed.lines().items()
+    }
+    update_plan_draft(db, user, plan.id, lines=lines)
     # Touch the plan so its version moves: two editors cannot both save over each other.
     flag_modified(plan, "inputs")
     db.add(plan)
