@@ -16,7 +16,7 @@ from cli.item_common import AS_HELP, JSON_HELP, find_user
 from forms.display import roc_date
 from model.tables import Milestone
 from model.workflow import Lifecycle, advance, load_item
-from states.evidence import ATTENDEE_ROLES
+from states.evidence import ATTENDEE_ROLES, PROCUREMENT_METHODS
 
 
 @dataclass(frozen=True)
@@ -105,15 +105,24 @@ EVIDENCE_OPTIONS = (
         str | None,
         _opt(
             "--method",
-            "採購方式：small_purchase、three_quotes、restricted_justified、open、selective、restricted",
+            "採購方式：" + "、".join(f"{k}（{v}）" for k, v in PROCUREMENT_METHODS.items()),
         ),
+    ),
+    EvidenceOption(
+        "procurement_amount",
+        "procurement_amount",
+        int | None,
+        _opt("--procurement-amount", "採購金額（元）：招標前的預算或預估金額，分批者合計", min=0),
     ),
     EvidenceOption(
         "awarded_on", "awarded_on", str | None, _opt("--awarded-on", "決標日期 YYYY-MM-DD")
     ),
     EvidenceOption("vendor", "vendor", str | None, _opt("--vendor", "得標廠商")),
     EvidenceOption(
-        "justification", "justification", str | None, _opt("--justification", "限制性招標理由")
+        "justification",
+        "justification",
+        str | None,
+        _opt("--justification", "選擇性或限制性招標的理由"),
     ),
     EvidenceOption(
         "requested_on", "requested_on", str | None, _opt("--requested-on", "請撥日期 YYYY-MM-DD")

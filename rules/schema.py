@@ -39,9 +39,7 @@ Rounding = Literal["ceil", "floor"]
 SchoolLevel = Literal["國小", "國中", "高中"]
 Role = Literal["teacher", "school_admin", "office_member"]
 EscalationTarget = Literal["owner", "county_supervisor", "ministry"]
-ProcurementMethod = Literal[
-    "small_purchase", "three_quotes", "restricted_justified", "open", "selective", "restricted"
-]
+ProcurementMethod = Literal["small_purchase", "three_quotes", "open", "selective", "restricted"]
 
 
 class _Frozen(BaseModel):
@@ -315,42 +313,66 @@ class Capital(_Frozen):
     includes_software: StrictBool
 
 
-class ProcurementBand(_Frozen):
-    min_amount: Money
-    max_amount: Money | None = None
-    methods: tuple[ProcurementMethod, ...] = Field(min_length=1)
-    any_method: StrictBool = False
+class ProcurementMethods(_Frozen):
+    """The methods allowed in each band of the 採購金額."""
 
-    @field_validator("max_amount")
-    @classmethod
-    def _ordered(cls, value: int | None, info: ValidationInfo) -> int | None:
-        return _check_max(value, info, "min_amount")
+    small: tuple[ProcurementMethod, ...] = Field(min_length=1)
+    below_announcement: tuple[ProcurementMethod, ...] = Field(min_length=1)
+    announced: tuple[ProcurementMethod, ...] = Field(min_length=1)
+
+
+ProcurementBandName = Literal["small", "below_announcement", "announced"]
 
 
 class Procurement(_Frozen):
     effective_from: Day
     small_purchase_max: Money
     announcement_threshold: Money
-    bands: tuple[ProcurementBand, ...] = Field(min_length=1)
+    county_small_purchase_max: dict[StrictStr, Money]
+    reason_required: tuple[ProcurementMethod, ...]
+    methods: ProcurementMethods
 
-    @field_validator("bands")
+    @field_validator("announcement_threshold")
     @classmethod
-    def _contiguous(cls, bands: tuple[ProcurementBand, ...]) -> tuple[ProcurementBand, ...]:
-        if bands[0].min_amount != 0:
-            raise ValueError("第一個區間須從 0 元開始")
-        _check_contiguous(bands, "min_amount", "max_amount")
-        return bands
+    def _above_small(cls, value: int, info: ValidationInfo) -> int:
+        small = info.data.get("small_purchase_max")
+        if small is not None and value <= small:
+            raise ValueError(f"公告金額 {value} 須大於小額採購上限 {small}")
+        return value
 
-    def band_for(self, amount: int) -> ProcurementBand:
-        return next(b for b in reversed(self.bands) if amount >= b.min_amount)
+    @field_validator("county_small_purchase_max")
+    @classmethod
+    def _lower_caps(cls, caps: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        # §47 III: a county may lower the cap, never raise it.
+        small = info.data.get("small_purchase_max")
+        for county, cap in caps.items():
+            if small is not None and cap > small:
+                raise ValueError(f"{county} 的小額採購上限 {cap} 不得高於 {small}")
+        return caps
+
+    def small_cap(self, county: str | None = None) -> int:
+        return self.county_small_purchase_max.get(county or "", self.small_purchase_max)
+
+    def band_for(self, amount: int, county: str | None = None) -> ProcurementBandName:
+        """The band of a 採購金額 (never of the award amount)."""
+        if amount <= self.small_cap(county):
+            return "small"
+        if amount < self.announcement_threshold:
+            return "below_announcement"
+        return "announced"
+
+    def allowed_methods(self, amount: int, county: str | None = None) -> tuple[str, ...]:
+        return getattr(self.methods, self.band_for(amount, county))
 
     def in_force(self, day: date) -> bool:
         """The bands judge awards made on or after effective_from, never earlier ones."""
         return day >= self.effective_from
 
-    def method_allowed(self, amount: int, method: str) -> bool:
-        band = self.band_for(amount)
-        return band.any_method or method in band.methods
+    def method_allowed(self, amount: int, method: str, county: str | None = None) -> bool:
+        return method in self.allowed_methods(amount, county)
+
+    def needs_reason(self, method: str) -> bool:
+        return method in self.reason_required
 
 
 # ------------------------------------------------------------------ calendar, reminders

@@ -23,7 +23,6 @@ ATTENDEE_ROLES = {
 PROCUREMENT_METHODS = {
     "small_purchase": "小額採購",
     "three_quotes": "公開取得三家以上廠商書面報價",
-    "restricted_justified": "限制性招標（敘明理由）",
     "open": "公開招標",
     "selective": "選擇性招標",
     "restricted": "限制性招標",
@@ -69,13 +68,24 @@ class ClauseDocument(Evidence):
 
 
 class ProcurementRecord(Evidence):
-    method: Literal[
-        "small_purchase", "three_quotes", "restricted_justified", "open", "selective", "restricted"
-    ]
+    """The 政府採購法 procurement: its band comes from the 採購金額, not from the award."""
+
+    method: Literal["small_purchase", "three_quotes", "open", "selective", "restricted"]
     awarded_on: date
-    amount: Money
+    procurement_amount: Money = Field(
+        title="採購金額（元）",
+        description=(
+            "招標前核定的預算或預估金額（分批辦理者合計全部批數，"
+            "含選購及後續擴充；政府採購法施行細則第 6 條），用以決定採購方式，不是決標金額"
+        ),
+    )
+    amount: Money = Field(title="決標金額（元）", description="決標（簽約）的金額")
     vendor: Text
-    justification: str = ""
+    justification: str = Field(
+        "",
+        title="理由",
+        description="選擇性招標（第 20 條）或限制性招標（第 22 條第 1 項）須敘明的理由與款次",
+    )
 
 
 class DisbursementRequest(Evidence):

@@ -73,8 +73,9 @@ def test_purchase_walk_with_typed_options_reaches_closed(cli, tmp_path):
         ("verify_product", "--product", "11301-001", "--amount", "100000"),
         ("verify_clause", "--document", "contract", "--text-file", str(contract_text)),
         ("contract", "--method", "small_purchase", "--awarded-on", "2024-06-01",
-         "--amount", "100000", "--vendor", "示範廠商", "--letter-no", "府教數字第1130001號"),
-        ("request_disbursement", "--requested-on", "2024-12-02", "--amount", "100000"),
+         "--procurement-amount", "100000", "--amount", "98000", "--vendor", "示範廠商",
+         "--letter-no", "府教數字第1130001號"),
+        ("request_disbursement", "--requested-on", "2024-12-02", "--amount", "98000"),
         ("record_usage", "--users", "320", "--hours", "1500", "--notes", "使用踴躍"),
     ]  # fmt: skip
     for event, *options in steps:
@@ -83,6 +84,7 @@ def test_purchase_walk_with_typed_options_reaches_closed(cli, tmp_path):
     shown = _json(cli("purchase", "show", str(item), "--json"))
     assert shown["state"] == "closed"
     assert shown["item"]["evidence"]["late_request"] is True
+    assert (shown["item"]["procurement_amount"], shown["item"]["amount"]) == (100000, 98000)
     assert shown["events"] == []
 
 
@@ -93,7 +95,7 @@ def test_request_after_deadline_prints_late_note(cli):
         ("verify_product", "--product", "11301-005", "--amount", "100000"),
         ("verify_clause", "--document", "contract", "--text", "無"),
         ("contract", "--method", "small_purchase", "--awarded-on", "2024-06-01",
-         "--amount", "100000", "--vendor", "示範廠商"),
+         "--procurement-amount", "100000", "--amount", "100000", "--vendor", "示範廠商"),
     ]:  # fmt: skip
         assert (
             cli("purchase", "advance", str(item), event, "--as", "hsq.staff1", *options).exit_code

@@ -70,7 +70,8 @@ def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
 
 
 def _label(name: str, info) -> str:
-    return FIELD_LABELS.get(name) or info.title or info.description or name
+    # A model's own title names the field for its step (決標金額, not any 金額).
+    return info.title or FIELD_LABELS.get(name) or info.description or name
 
 
 def field_specs(model: type[BaseModel] | None) -> list[FieldSpec]:
