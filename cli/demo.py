@@ -34,9 +34,9 @@ def demo_command(
     port: int = typer.Option(8000, help="網頁連接埠"),
 ) -> None:
     """建立資料庫、載入年度規則與示範資料，印出示範縣市的預估補助數與指標，再啟動網頁與排程。"""
+    rules = load_rules(year)  # a year without rules stops here, before the database is touched
     engine = get_engine()
     upgrade(engine)
-    rules = load_rules(year)
     with session_scope(engine) as session:
         ensure_counties(session)
         ensure_year(session, year)

@@ -6,6 +6,7 @@ import typer
 
 from cli.common import database, fail, reports_errors
 from forms.render import FORMATS, render
+from rules import load_rules
 
 app = typer.Typer(help="產生計畫文件（實施計畫、經費申請表、量化目標達成情形、學校名單）",
                   no_args_is_help=True)  # fmt: skip
@@ -40,6 +41,7 @@ def _command(kind: str):
         ),
     ) -> None:
         chosen = _format(fmt, out)
+        load_rules(year)  # a year without rules is refused in words
         with database() as session:
             content = render(session, kind, county, year, chosen, draft=draft)
         out.write_bytes(content)

@@ -7,6 +7,7 @@ import typer
 from cli.common import database, reports_errors
 from model.product_list import import_products
 from model.school_list import import_schools
+from rules import load_rules
 
 schools_app = typer.Typer(help="附錄學校名單", no_args_is_help=True)
 products_app = typer.Typer(help="校園數位內容與教學軟體選購名單", no_args_is_help=True)
@@ -25,6 +26,7 @@ def _report(what: str, report) -> None:
 @reports_errors
 def import_schools_command(file: Path = FILE, year: int = YEAR) -> None:
     """匯入學校名單；任何一列有誤則整批不匯入並列出每一列錯誤。"""
+    load_rules(year)  # the year first: a list for a year without rules is never read
     with database() as session:
         report = import_schools(session, file, year)
     _report(f"{year} 年度學校名單", report)
@@ -36,6 +38,7 @@ def import_schools_command(file: Path = FILE, year: int = YEAR) -> None:
 @reports_errors
 def import_products_command(file: Path = FILE, year: int = YEAR) -> None:
     """匯入選購名單；任何一列有誤則整批不匯入並列出每一列錯誤。"""
+    load_rules(year)
     with database() as session:
         report = import_products(session, file, year)
     _report(f"{year} 年度選購名單", report)

@@ -34,6 +34,7 @@ from forms.display import ljust, ntd, roc_datetime
 from model.lifecycles import LIFECYCLES
 from model.tables import County, Plan, User
 from model.workflow import Lifecycle, actor_of, history, load_item
+from rules import load_rules
 from states.values import ItemType
 
 
@@ -312,6 +313,8 @@ def _list_command(lifecycle: Lifecycle) -> Callable:
         """列出項目，可依縣市、狀態、年度篩選。"""
         if state is not None and state not in states:
             fail(f"沒有「{state}」這個狀態。可用的狀態：{'、'.join(states)}")
+        if year is not None:
+            load_rules(year)  # a year without rules is refused in words, not listed empty
         with database() as session:
             user = reader(session, as_user)
             county_id = find_county(session, county).id if county else None

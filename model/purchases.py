@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from model.plan_estimate import county_plan
+from model.seed import ensure_year
 from model.tables import BudgetLine, Closure, County, Milestone, Plan, Product, Purchase, User
 from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules
@@ -201,6 +202,7 @@ def create_purchase(
         refusals.append(Refusal("evidence.format", "預估金額須為不小於 0 的整數（元）。"))
     if refusals:
         raise TransitionRefused(refusals)
+    ensure_year(session, year)
     plan = county_plan(session, county_id, year)
     row = Purchase(
         county_id=county_id,

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     # All schedules and "today" run in this zone (model/clock.py); SPEC.md: Asia/Taipei.
     timezone: str = "Asia/Taipei"
     base_url: str = "http://127.0.0.1:8000"
+    # The yearly rules files (<year>.toml); empty means the repository's rules/.
+    rules_dir: Path | None = None
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

@@ -568,8 +568,20 @@ def _check_bands_in_force(rules: YearRules, label: str) -> None:
         )
 
 
+def default_directory() -> Path:
+    """Where the yearly files live: `rules/` beside this module, or JINGJIN_RULES_DIR."""
+    # Imported here: the settings read the environment, the formulas above never do.
+    from model.settings import get_settings
+
+    return get_settings().rules_dir or RULES_DIR
+
+
 def _directory(directory: Path | str | None) -> Path:
-    return RULES_DIR if directory is None else Path(directory).resolve()
+    return (default_directory() if directory is None else Path(directory)).resolve()
+
+
+def rules_path(year: int, directory: Path | str | None = None) -> Path:
+    return _directory(directory) / f"{year}.toml"
 
 
 def load_rules(year: int, directory: Path | str | None = None) -> YearRules:
@@ -581,7 +593,14 @@ def load_rules(year: int, directory: Path | str | None = None) -> YearRules:
 def _load_cached(year: int, directory: Path) -> YearRules:
     path = directory / f"{year}.toml"
     if not path.is_file():
-        raise RulesFileError("(檔案)", f"沒有 {year} 年度的規則檔: {path}", _label(path))
+        known = "、".join(str(y) for y in available_years(directory)) or "無"
+        raise RulesFileError(
+            "(檔案)",
+            f"沒有 {year} 年度的規則檔（{path}），此年度無法使用；"
+            f"已有規則的年度：{known}。新年度須由教育部系統管理者先建立規則檔，"
+            f"再以「jingjin rules check {year}」檢查",
+            _label(path),
+        )
     rules = load_rules_file(path)
     if rules.year != year:
         raise RulesFileError("year", f"檔名是 {year} 年度，內容卻寫 {rules.year}", _label(path))
