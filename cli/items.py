@@ -51,6 +51,10 @@ def lifecycle_app(lifecycle: Lifecycle) -> typer.Typer:
     app.command("advance")(advance_command_for(lifecycle))
     app.command("history")(_history_command(lifecycle))
     app.command("list")(_list_command(lifecycle))
+    if lifecycle.item_type == ItemType.plan:
+        from cli.plan_edit import plan_edit_command
+
+        app.command("edit")(plan_edit_command)
     return app
 
 
