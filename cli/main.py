@@ -3,6 +3,7 @@
 import typer
 
 from cli import budget, db, demo, diagram, flows_cmd, forms_cmd, imports, items, rules_cmd, web_cmd
+from cli.findings_cmd import findings_command
 from cli.reviewers_cmd import app as reviewers_app
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app.add_typer(forms_cmd.app, name="forms")
 app.add_typer(reviewers_app, name="reviewers")
 app.command("demo")(demo.demo_command)
 flows_cmd.register(app)
+app.command("findings")(findings_command)
 items.register(app)
 app.command("diagram")(diagram.diagram_command)
 app.command("web")(web_cmd.web_command)
