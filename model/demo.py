@@ -396,6 +396,7 @@ def _month_end(year: int, month: int) -> date:
 
 def _plan_dues(plan: Plan, rules: YearRules) -> list[Due]:
     roc, g = rules.year, rules.period.start.year
+    moe = rules.targets.moe_team_meetings_min  # spread evenly over the year's months
 
     def due(kind: MilestoneKind, title: str, day: date) -> Due:
         return Due(kind, title, day, ItemType.plan.value, plan.id)
@@ -404,8 +405,8 @@ def _plan_dues(plan: Plan, rules: YearRules) -> list[Due]:
     return [
         *(due(K.working_meeting, f"{roc}年{m}月{K.working_meeting.title}", _month_end(g, m))
           for m in range(1, 13)),
-        *(due(K.moe_team_meeting, f"第{q}次{K.moe_team_meeting.title}", _month_end(g, 3 * q))
-          for q in range(1, 5)),
+        *(due(K.moe_team_meeting, f"第{q}次{K.moe_team_meeting.title}",
+              _month_end(g, -(-12 * q // moe))) for q in range(1, moe + 1)),
         *(due(K.workshop, f"{K.workshop.title}（第{q}季場次）", _month_end(g, 3 * q))
           for q in range(1, 5)),
         due(K.literacy_training, f"{K.literacy_training.title}（上半年）", date(g, 6, 30)),
