@@ -38,7 +38,7 @@ def estimate_command(
     workshops: int = typer.Option(0, min=0, help="教師增能研習場次"),
     companion_schools: int = typer.Option(0, min=0, help="入校入班陪伴參與校數"),
     devices: int = typer.Option(0, min=0, help="既有學習載具臺數"),
-    mdm_fee: int = typer.Option(0, min=0, help="每臺 4 年 MDM 授權費 (元)"),
+    mdm_fee: int = typer.Option(0, min=0, help="每臺 MDM 使用授權費 (元；授權年數見年度規則 budget.mdm.licence_years)"),
     periods_per_school: int = typer.Option(0, min=0, help="每校代理代課節數"),
     per_head: int | None = typer.Option(None, min=0, help="數位內容每位師生補助額 (元)"),
     as_json: bool = typer.Option(False, "--json", help="輸出 JSON"),

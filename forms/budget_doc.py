@@ -62,7 +62,7 @@ def _line_row(data: PlanData, item: BudgetItem) -> BudgetRow:
 
 def _block(data: PlanData, group) -> BudgetBlock:
     parts = tuple(_line_row(data, item) for item in group.items)
-    notes = tuple(fill_blanks(note, data.plan.inputs) for note in group.notes)
+    notes = tuple(fill_blanks(note, data.plan.inputs, data.rules) for note in group.notes)
     item = BudgetRow(
         code=group.number,
         title=group.title,

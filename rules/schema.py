@@ -223,17 +223,6 @@ class Sampling(_Frozen):
         return _check_max(value, info, "senior_high_numerator")
 
 
-class LearningSupport(_Frozen):
-    classes_bp: BasisPoints
-    from_year: Positive
-    to_year: Positive
-
-    @field_validator("to_year")
-    @classmethod
-    def _ordered(cls, value: int, info: ValidationInfo) -> int:
-        return _check_max(value, info, "from_year")
-
-
 class Targets(_Frozen):
     remote_one_device_bp: BasisPoints
     non_remote_class_set_bp: BasisPoints
@@ -251,7 +240,6 @@ class Targets(_Frozen):
     guideline_workshops: Count
     companion: Companion
     sampling: Sampling
-    learning_support: LearningSupport
 
 
 # ------------------------------------------------------------------ software purchase
@@ -432,6 +420,29 @@ class Reminders(_Frozen):
         return steps
 
 
+# ------------------------------------------------------------------ the previous year's results
+class ResultRowRule(_Frozen):
+    key: Annotated[StrictStr, Field(pattern=r"^[a-z_]+$")]
+    label: Annotated[StrictStr, Field(min_length=1)]
+    unit: StrictStr
+    target: Count | None = None  # the template's 目標值; None = 依縣市規劃
+
+
+class PreviousResults(_Frozen):
+    """附件 肆、一: the table of the year before, as this year's template prints it."""
+
+    year: Positive
+    rows: tuple[ResultRowRule, ...] = Field(min_length=1)
+
+    @field_validator("rows")
+    @classmethod
+    def _unique(cls, rows: tuple[ResultRowRule, ...]) -> tuple[ResultRowRule, ...]:
+        keys = [r.key for r in rows]
+        if len(set(keys)) != len(keys):
+            raise ValueError("項目 key 不可重複")
+        return rows
+
+
 # ------------------------------------------------------------------ the year
 class YearRules(_Frozen):
     year: Annotated[Positive, Field(ge=100, le=200)]
@@ -446,6 +457,7 @@ class YearRules(_Frozen):
     procurement: Procurement
     calendar: CalendarRules
     reminders: Reminders
+    previous_results: PreviousResults
 
 
 # ------------------------------------------------------------------ loading

@@ -192,3 +192,12 @@ def test_reminder_days_follow_114_calendar_and_offsets(year_114):
         (1, date(2025, 11, 27)),
     }
     assert len(alerts) == 4 * len(ids)
+
+
+def test_budget_wording_follows_114_numbers(rules_dir):
+    from forms.budget_outline import GROUPS, fill_blanks
+
+    rules = load_rules(114)
+    notes = [fill_blanks(n, {"mdm_fee": 500}, rules) for g in GROUPS for n in g.notes]
+    assert any("編列上限為 50 萬元" in n for n in notes)  # 114's cap, not 113's 60 萬元
+    assert any(n.startswith("4 年使用授權費 500 元") for n in notes)
