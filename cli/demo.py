@@ -12,7 +12,7 @@ import threading
 import typer
 from sqlmodel import select
 
-from cli.common import reports_errors
+from cli.common import YEAR_HELP, chosen_year, reports_errors
 from forms.estimate_text import render
 from model.db import get_engine, session_scope
 from model.demo import generate
@@ -27,13 +27,14 @@ from states.values import Role
 
 @reports_errors
 def demo_command(
-    year: int = typer.Option(113, help="計畫年度 (民國)"),
+    year: int | None = typer.Option(None, help=YEAR_HELP),
     county: str = typer.Option("新竹縣", help="示範縣市"),
     all_counties: bool = typer.Option(False, "--all-counties", help="產生全部 22 縣市的示範資料"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="印出後啟動網頁與排程"),
     port: int = typer.Option(8000, help="網頁連接埠"),
 ) -> None:
     """建立資料庫、載入年度規則與示範資料，印出示範縣市的預估補助數與指標，再啟動網頁與排程。"""
+    year = chosen_year(year)
     rules = load_rules(year)  # a year without rules stops here, before the database is touched
     engine = get_engine()
     upgrade(engine)

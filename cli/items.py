@@ -12,7 +12,15 @@ from typing import Any
 import typer
 from sqlmodel import Session, select
 
-from cli.common import database, fail, parse_day, print_json, reports_errors
+from cli.common import (
+    YEAR_HELP,
+    chosen_year,
+    database,
+    fail,
+    parse_day,
+    print_json,
+    reports_errors,
+)
 from cli.item_advance import advance_command_for, json_object
 from cli.item_common import (
     AS_HELP,
@@ -65,7 +73,7 @@ def _new_purchase(lifecycle: Lifecycle) -> Callable:
         as_user: str = typer.Option(..., "--as", help=AS_HELP),
         title: str = typer.Option(..., "--title", help="採購名稱"),
         amount: int = typer.Option(0, "--amount", min=0, help="預估金額（元）"),
-        year: int = typer.Option(113, "--year", help="計畫年度（民國）"),
+        year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """建立一筆軟體採購（需求彙整中）。"""
@@ -73,7 +81,7 @@ def _new_purchase(lifecycle: Lifecycle) -> Callable:
 
         with database() as session:
             user = find_user(session, as_user)
-            row = create_purchase(session, user, title=title, year=year, amount=amount)
+            row = create_purchase(session, user, title=title, year=chosen_year(year), amount=amount)
             _created(lifecycle, row, as_json)
 
     return new
@@ -84,7 +92,7 @@ def _new_plan(lifecycle: Lifecycle) -> Callable:
     def new(
         as_user: str = typer.Option(..., "--as", help=AS_HELP),
         county: str | None = typer.Option(None, "--county", help="縣市代碼或名稱（預設本人縣市）"),
-        year: int = typer.Option(113, "--year", help="計畫年度（民國）"),
+        year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """建立縣市實施計畫（草稿）。"""
@@ -92,7 +100,7 @@ def _new_plan(lifecycle: Lifecycle) -> Callable:
         with database() as session:
             user = find_user(session, as_user)
             county_id = find_county(session, county).id if county else user.county_id
-            _created(lifecycle, create(session, user, county_id, year), as_json)
+            _created(lifecycle, create(session, user, county_id, chosen_year(year)), as_json)
 
     return new
 

@@ -4,6 +4,7 @@ The file is written to a temporary rules directory (JINGJIN_RULES_DIR); the esti
 purchase, a plan submission and a reminder day then follow its numbers, not 113's.
 """
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from rules import load_rules
 from rules.schema import RULES_DIR
 from states.errors import TransitionRefused
 from states.values import PlanState, PurchaseState
+from tests.cli_env import configured
+from tests.cli_env import run as invoke
 
 CHANGES = [
     ("year = 113", "year = 114"),
@@ -201,3 +204,17 @@ def test_budget_wording_follows_114_numbers(rules_dir):
     notes = [fill_blanks(n, {"mdm_fee": 500}, rules) for g in GROUPS for n in g.notes]
     assert any("編列上限為 50 萬元" in n for n in notes)  # 114's cap, not 113's 60 萬元
     assert any(n.startswith("4 年使用授權費 500 元") for n in notes)
+
+
+def test_commands_without_year_take_the_latest_rules_file(rules_dir, monkeypatch, tmp_path):
+    # With 113 and 114 in the rules directory, a command given no --year works in 114.
+    (rules_dir / "113.toml").write_text(
+        (RULES_DIR / "113.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    schools = Path(__file__).resolve().parent.parent / "data" / "schools-113-elementary.csv"
+    with configured(monkeypatch, f"sqlite:///{tmp_path / 'unused.db'}") as runner:
+        result = invoke(runner, "budget", "estimate", "--schools", str(schools),
+                     "--county", "新竹縣", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["year"] == 114 and data["items"]["admin_staff"] == 680000 * 2
