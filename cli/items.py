@@ -79,9 +79,11 @@ def _new_purchase(lifecycle: Lifecycle) -> Callable:
         """建立一筆軟體採購（需求彙整中）。"""
         from model.purchases import create_purchase
 
+        year = chosen_year(year)
+        load_rules(year)  # the year first: nothing is looked up for a year without rules
         with database() as session:
             user = find_user(session, as_user)
-            row = create_purchase(session, user, title=title, year=chosen_year(year), amount=amount)
+            row = create_purchase(session, user, title=title, year=year, amount=amount)
             _created(lifecycle, row, as_json)
 
     return new
@@ -97,10 +99,12 @@ def _new_plan(lifecycle: Lifecycle) -> Callable:
     ) -> None:
         """建立縣市實施計畫（草稿）。"""
         create = _creator(lifecycle, "model.plans", "create_plan")
+        year = chosen_year(year)
+        load_rules(year)
         with database() as session:
             user = find_user(session, as_user)
             county_id = find_county(session, county).id if county else user.county_id
-            _created(lifecycle, create(session, user, county_id, chosen_year(year)), as_json)
+            _created(lifecycle, create(session, user, county_id, year), as_json)
 
     return new
 

@@ -610,7 +610,7 @@ def _load_cached(year: int, directory: Path) -> YearRules:
             "(檔案)",
             f"沒有 {year} 年度的規則檔（{path}），此年度無法使用；"
             f"已有規則的年度：{known}。新年度須由教育部系統管理者先建立規則檔，"
-            f"再以「jingjin rules check {year}」檢查",
+            f"再以「jingjin rules check {year}」檢查。",
             _label(path),
         )
     rules = load_rules_file(path)

@@ -33,6 +33,7 @@ def _rows(engine) -> tuple[int, int]:
     [
         ("purchase", "new", "--as", "hsq.staff1", "--title", "次年度採購", "--year", "114"),
         ("plan", "new", "--as", "hsq.staff1", "--year", "114"),
+        ("purchase", "new", "--as", "nobody", "--title", "x", "--year", "114"),  # year first
         ("purchase", "list", "--year", "114"),
         ("plan", "list", "--year", "114"),
         ("forms", "budget", "--county", "新竹縣", "--year", "114", "--out", "{tmp}/b.html"),

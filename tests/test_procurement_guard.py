@@ -79,3 +79,13 @@ def test_justification_guard_asks_reason_for_selective_and_restricted(amount, me
     if needs:
         assert "第 20 條" in message if method == "selective" else "第 22 條" in message
     assert justification(ctx(method, amount, justification="第 22 條第 1 項第 2 款")) is None
+
+
+def test_contract_form_names_both_amounts_in_words():
+    from web.evidence_form import field_specs
+
+    labels = {spec.name: spec.label for spec in field_specs(ProcurementRecord)}
+    assert labels["procurement_amount"] == "採購金額（元）"
+    assert labels["amount"] == "決標金額（元）"
+    assert all(not label.isascii() for label in labels.values())
+    assert ProcurementRecord.model_fields["procurement_amount"].description
