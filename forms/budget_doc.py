@@ -90,8 +90,11 @@ def budget_doc(data: PlanData, title: str | None = None) -> BudgetDoc:
         for note in REMARKS
     ]
     return BudgetDoc(
-        heading=heading(title or f"{data.year} 年中小學實施計畫經費申請表--{data.county.name}",
-                        data.county.name, data.year),
+        heading=heading(
+            title or f"{data.year} 年中小學實施計畫經費申請表--{data.county.name}",
+            data.county.name,
+            data.year,
+        ),
         blocks=blocks,
         total=BudgetRow(
             code="",
