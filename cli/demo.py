@@ -3,23 +3,28 @@
 It migrates the database, loads the year's rules and the synthetic demo data, prints
 the demo county's estimate and targets and the demo accounts, then serves the web pages
 and the scheduled flows (with a local mail sink) until Ctrl-C.
+
+The demo tells a day inside the plan year: "today" is pinned (--today or JINGJIN_TODAY,
+default 113/11/25) for this process and every process it starts, so pages, flows and the
+mails they send all agree on the day.
 """
 
 import os
-import secrets
 import threading
+from datetime import date
 
 import typer
 from sqlmodel import select
 
 from cli.common import YEAR_HELP, chosen_year, reports_errors
+from forms.display import roc_date
 from forms.estimate_text import render
 from model.db import get_engine, session_scope
-from model.demo import generate
+from model.demo import DEMO_PASSWORD, demo_today, generate, story_end
 from model.migrate import upgrade
 from model.plan_estimate import county_estimate
 from model.seed import ensure_counties, ensure_year
-from model.settings import get_settings
+from model.settings import get_settings, parse_day
 from model.tables import County
 from rules import load_rules
 from states.values import Role
@@ -32,10 +37,14 @@ def demo_command(
     all_counties: bool = typer.Option(False, "--all-counties", help="產生全部 22 縣市的示範資料"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="印出後啟動網頁與排程"),
     port: int = typer.Option(8000, help="網頁連接埠"),
+    today: str | None = typer.Option(
+        None, help="示範的「今天」（2024-11-25 或 113/11/25；預設 JINGJIN_TODAY，否則 113/11/25）"
+    ),
 ) -> None:
     """建立資料庫、載入年度規則與示範資料，印出示範縣市的預估補助數與指標，再啟動網頁與排程。"""
     year = chosen_year(year)
     rules = load_rules(year)  # a year without rules stops here, before the database is touched
+    day = _pin_today(today, year)
     engine = get_engine()
     upgrade(engine)
     with session_scope(engine) as session:
@@ -44,6 +53,7 @@ def demo_command(
         summary = generate(session, year=year, county_name=county, all_counties=all_counties)
     typer.echo(f"資料庫：{engine.url.render_as_string()}")
     typer.echo(f"{year} 年度規則已載入。")
+    typer.echo(f"示範的今天：{roc_date(day)}（{day.isoformat()}）")
     typer.echo(
         f"示範資料（合成，新增）：{summary.counties} 縣市、{summary.schools} 校、"
         f"{summary.users} 位使用者、{summary.products} 項產品、{summary.plans} 份計畫、"
@@ -55,16 +65,37 @@ def demo_command(
         est, goals = county_estimate(session, row, rules)
     typer.echo("")
     typer.echo(render(f"{county}（示範資料）", est, goals, rules))
+    _print_accounts(engine)
     if serve:
-        _print_accounts(engine)
         _serve(port)
+
+
+def _pin_today(option: str | None, year: int) -> date:
+    """--today, else JINGJIN_TODAY, else the demo's day; exported so that the web server,
+    the served flows' subprocesses and the mail sink all read the same day."""
+    raw = option or os.environ.get("JINGJIN_TODAY")
+    try:
+        name = "--today" if option else "JINGJIN_TODAY"
+        day = parse_day(raw.strip(), name) if raw and raw.strip() else demo_today(year)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--today") from None
+    told = story_end(year)
+    if day < told:  # the history shown would hold days still to come
+        raise typer.BadParameter(
+            f"示範資料的故事記到 {roc_date(told)}，「今天」不可早於此日（收到 {roc_date(day)}）",
+            param_hint="--today",
+        )
+    os.environ["JINGJIN_TODAY"] = day.isoformat()
+    get_settings.cache_clear()  # settings are read when asked: ask again with the day
+    return day
 
 
 def _print_accounts(engine) -> None:
     from web.security import set_demo_passwords
 
-    # A fresh password each start: the demo accounts must never share a known secret.
-    password = os.environ.get("JINGJIN_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    # Fixed and documented (README.md), so a demo can be shown from run to run; only the
+    # synthetic demo accounts get it, a real install sets real passwords.
+    password = os.environ.get("JINGJIN_DEMO_PASSWORD") or DEMO_PASSWORD
     with session_scope(engine) as session:
         users = set_demo_passwords(session, password)
         counties = {c.id: c.name for c in session.exec(select(County))}

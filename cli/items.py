@@ -44,6 +44,7 @@ from model.tables import County, Plan, User
 from model.workflow import Lifecycle, actor_of, history, load_item
 from rules import load_rules
 from states.values import ItemType
+from web.facts import item_sheet, sheet_lines
 
 
 def register(app: typer.Typer) -> None:
@@ -232,13 +233,20 @@ def _print_item(
     session: Session, lifecycle: Lifecycle, row: Any, events: list[dict], user: User | None
 ) -> None:
     typer.echo(lifecycle.item_name(row.id))
+    # The same facts the item's page shows, computed once for both (web/facts.py).
+    sheet = item_sheet(session, lifecycle.item_type, row)
+    covered = sheet.covers if sheet else frozenset()
     for field in scalar_fields(row):
+        if field in covered:
+            continue
         label = FIELD_LABELS.get(field, field)
         value = show_value(session, lifecycle, field, getattr(row, field))
         typer.echo(f"  {ljust(label, 14)}{value}")
     recorded = [k for k, v in (getattr(row, "evidence", None) or {}).items() if v is not None]
     if recorded:
         typer.echo(f"  {ljust('已登錄資料', 14)}{'、'.join(recorded)}")
+    for line in sheet_lines(sheet) if sheet else []:
+        typer.echo(line)
     _print_events(events, user)
 
 

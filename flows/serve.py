@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from ipaddress import ip_address
@@ -24,7 +23,7 @@ import httpx
 import yaml
 from aiosmtpd.controller import Controller
 
-from model.clock import TAIPEI
+from model.clock import now
 from model.settings import PROJECT_ROOT, Settings, get_settings
 
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
@@ -40,7 +39,7 @@ class MailSink:
         directory.mkdir(parents=True, exist_ok=True)
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        stamp = datetime.now(TAIPEI).strftime("%Y%m%d-%H%M%S-%f")
+        stamp = now().strftime("%Y%m%d-%H%M%S-%f")  # the demo's pinned day, if any
         path = self.directory / f"{stamp}.eml"
         path.write_bytes(envelope.content)
         msg: EmailMessage = message_from_bytes(envelope.content, policy=policy.default)

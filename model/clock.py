@@ -3,6 +3,8 @@ shown local.
 
 Replays and the demo story run "as of" another day; `using()` lets them supply the
 clock for the current thread (a context variable), so rows they write carry that time.
+A deployment may pin the day itself (JINGJIN_TODAY, set by `jingjin demo`): the clock
+then runs on that day at the real time of day, in every process that has the setting.
 """
 
 from collections.abc import Callable, Iterator
@@ -29,7 +31,11 @@ _source: ContextVar[Callable[[], datetime] | None] = ContextVar("clock_source", 
 
 def now() -> datetime:
     source = _source.get()
-    return source() if source is not None else datetime.now(zone())
+    if source is not None:
+        return source()
+    moment = datetime.now(zone())
+    pinned = get_settings().today
+    return moment if pinned is None else datetime.combine(pinned, moment.timetz())
 
 
 def today() -> date:

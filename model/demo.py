@@ -43,7 +43,7 @@ from model.demo_data import (
     rng_for,
     senior_high_count,
 )
-from model.demo_story import tell_stories
+from model.demo_story import STORY_END, tell_stories
 from model.milestone_kinds import MilestoneKind
 from model.plan_estimate import county_inputs, per_head_rate, set_per_head_rate
 from model.product_list import needs_data_clause
@@ -62,14 +62,25 @@ from model.tables import (
 from rules import InputError, SchoolFacts, WorkCalendar, YearRules, load_rules
 from states.values import ItemType, PlanState, PurchaseState, Role
 
+# The demo's "today": a working Monday late in the plan year, after STORY_END, with the
+# year's last deadlines close (cli/demo.py pins the clock to it).
+DEMO_DAY = (11, 25)  # month, day of the programme's first year
+# The synthetic demo accounts' password, the same on every run (README.md); real
+# accounts never get it.
+DEMO_PASSWORD = "jingjin-demo"
+
 # Re-exported: the tests and the CLI import these from here.
 __all__ = [
+    "DEMO_DAY",
+    "DEMO_PASSWORD",
     "PLAN_SECTIONS",
     "PROFILES",
     "DemoSummary",
+    "demo_today",
     "generate",
     "junior_high_count",
     "senior_high_count",
+    "story_end",
 ]
 
 
@@ -96,6 +107,15 @@ COUNTED = {
     "activities": Activity,
     "transitions": TransitionLog,
 }
+
+
+def demo_today(year: int = 113) -> date:
+    return date(load_rules(year).period.start.year, *DEMO_DAY)
+
+
+def story_end(year: int = 113) -> date:
+    """The last day the demo story writes: no "today" may come before it."""
+    return date(load_rules(year).period.start.year, *STORY_END)
 
 
 # ------------------------------------------------------------------ entry point

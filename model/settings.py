@@ -1,5 +1,7 @@
 """One settings class; values come from the environment (prefix JINGJIN_) or a .env file."""
 
+import re
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +20,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     # All schedules and "today" run in this zone (model/clock.py); SPEC.md: Asia/Taipei.
     timezone: str = "Asia/Taipei"
+    # A pinned "today" (ISO 2024-11-25 or ROC 113/11/25): the demo tells a day inside the
+    # plan year. Unset in production, where the real clock runs (model/clock.py).
+    today: date | None = None
     base_url: str = "http://127.0.0.1:8000"
     # The yearly rules files (<year>.toml); empty means the repository's rules/.
     rules_dir: Path | None = None
@@ -50,10 +55,38 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("today", mode="before")
+    @classmethod
+    def _iso_or_roc(cls, value):
+        if value is None or isinstance(value, date):
+            return value
+        text = str(value).strip()
+        if not text:
+            return None
+        return parse_day(text)
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'jingjin.db'}"
+
+
+_ROC = re.compile(r"(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})")
+
+
+def parse_day(text: str, name: str = "JINGJIN_TODAY") -> date:
+    """2024-11-25 or 113/11/25 (民國年); a zh-TW error naming where it came from otherwise."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    found = _ROC.fullmatch(text)
+    try:
+        if found is None:
+            raise ValueError(text)
+        return date(int(found[1]) + 1911, int(found[2]), int(found[3]))
+    except ValueError:
+        raise ValueError(f"{name}「{text}」不是日期（例如 2024-11-25 或 113/11/25）") from None
 
 
 @lru_cache

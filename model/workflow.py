@@ -235,7 +235,20 @@ def _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rule
     ]
     if opened:
         session.connection().execute(insert(Milestone.__table__), opened)
+    for listener in after_record():
+        listener(session, lifecycle, row, entry)
     return entry
+
+
+@cache
+def after_record() -> tuple[Callable[..., Any], ...]:
+    """What runs after every recorded transition, in its transaction: (session, lifecycle,
+    row, log entry). A refused transition never gets here, and a rolled-back one takes
+    what these wrote with it. The mail layer sits above the model, so it is imported
+    late rather than by the model's modules."""
+    from notifications.event_mail import on_transition
+
+    return (on_transition,)
 
 
 # The ORM's unit of work (change tracking, dependency sorting, a flush per query through

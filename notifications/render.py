@@ -101,6 +101,7 @@ class CountySummary:
     overdue_min: int
     overdue_max: int
     amount: int | None  # the sum over the items that have an amount, None if none has
+    url: str = ""  # the county's overdue page, when the county's id is known
 
     @property
     def kinds_text(self) -> str:
@@ -135,10 +136,11 @@ def item_url(base_url: str, subject_type: str, subject_id: int) -> str:
     return f"{base_url.rstrip('/')}/items/{subject_type}/{subject_id}"
 
 
-def overdue_list_url(base_url: str) -> str:
-    """The web's list of overdue items in the reader's scope ("我的工作", 逾期未完成): a
-    supervisor sees their county's, the ministry every county's. No page lists one
-    county's overdue items yet."""
+def overdue_list_url(base_url: str, county_id: int | None = None) -> str:
+    """One county's overdue items (/overdue?county=…), or without a county the web's
+    list in the reader's scope ("我的工作", 逾期未完成)."""
+    if county_id is not None:
+        return f"{base_url.rstrip('/')}/overdue?county={county_id}"
     return f"{base_url.rstrip('/')}/"
 
 
@@ -294,11 +296,13 @@ def render_digest(
     findings: list[FindingView],
     sender: str = SENDER,
     list_url: str = "",
+    events: list = (),
 ) -> Rendered:
-    """Escalations are cut to a summary and the longest overdue as in a ministry mail."""
+    """Escalations are cut to a summary and the longest overdue as in a ministry mail;
+    `events` are the notifications/events.py EventViews the reader chose to get here."""
     if not isinstance(escalations, EscalationList):
         escalations = EscalationList.of(escalations)
     return render(
         "digest", reader, sender, as_of=as_of, since=since, listing=escalations,
-        findings=findings, list_url=list_url,
+        findings=findings, list_url=list_url, events=list(events),
     )  # fmt: skip

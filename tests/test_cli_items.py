@@ -86,6 +86,19 @@ def test_purchase_walk_with_typed_options_reaches_closed(cli, tmp_path):
     assert shown["item"]["evidence"]["late_request"] is True
     assert (shown["item"]["procurement_amount"], shown["item"]["amount"]) == (100000, 98000)
     assert shown["events"] == []
+    # The text prints the facts the item's page shows (web/facts.py), the same strings.
+    text = cli("purchase", "show", str(item)).output
+    for fact in (
+        "採購方式：小額採購",
+        "決標（契約）金額：新臺幣 100,000 元",
+        "得標廠商：示範廠商",
+        "決標日期：113/06/01",
+        "請撥日期：113/12/02（逾請撥期限）",
+        "請撥金額：新臺幣 100,000 元",
+        "公開會議日期：113/03/01",
+        "累計使用時數：1,500",
+    ):
+        assert fact in text, fact
 
 
 def test_request_after_deadline_prints_late_note(cli):

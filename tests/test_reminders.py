@@ -1,5 +1,6 @@
 """Reminder and escalation days: pure date windows, then day-by-day replays on demo data."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -196,9 +197,20 @@ def test_escalate_many_items_to_the_supervisor_sends_a_summary_and_the_longest_o
     shown = ESCALATION_ITEMS_SHOWN
     assert f"- 新竹縣 {total} 件（" in mail.body_text and "推動辦公室工作會議 " in mail.body_text
     assert f"以下列出逾期最久的 {shown} 件，其餘 {total - shown} 件未列出。" in mail.body_text
-    url = overdue_list_url(get_settings().base_url)
+    with Session(engine) as session:
+        county = _county_id(session)
+    # The county's own overdue page (/overdue?county=…), from its summary and the list.
+    url = overdue_list_url(get_settings().base_url, county)
+    assert url.endswith(f"/overdue?county={county}")
+    assert (
+        f"工作天\n  {url}\n" in mail.body_text and f'<a href="{url}">新竹縣</a>' in mail.body_html
+    )
     assert f"完整清單請至系統查看：{url}\n" in mail.body_text and f'href="{url}"' in mail.body_html
     assert mail.body_text.count("承辦人：") == shown
+
+
+def _county_id(session: Session) -> int:
+    return session.exec(select(County.id).where(County.name == "新竹縣")).one()
 
 
 def _add(session: Session, county_id: int, kind: str, title: str, due_on: date, owner_id: int):
@@ -251,7 +263,14 @@ def test_summaries_from_sql_equal_those_over_every_loaded_item(engine):
             shown=shown,
         )  # fmt: skip
         assert as_list == as_query
-        assert escalation_list(ctx, as_list, owners) == expected
+        got = escalation_list(ctx, as_list, owners)
+        # The SQL side knows the counties' ids: each summary links its county's overdue page.
+        ids_by_name = {d.county: d.county_id for d in as_list}
+        assert [s.url for s in got.summaries] == [
+            overdue_list_url(ctx.base_url, ids_by_name[s.county]) for s in got.summaries
+        ]
+        got = replace(got, summaries=[replace(s, url="") for s in got.summaries])
+        assert got == expected
         assert sum(d.count for d in as_list) == len(ids) == expected.total
 
 
@@ -270,6 +289,7 @@ def test_digest_summarises_many_ministry_escalations_and_links_the_rest(engine):
     shown = ESCALATION_ITEMS_SHOWN
     assert total >= 30 and "各縣市摘要：\n- 新竹縣 " in mail.body_text
     assert f"以下列出逾期最久的 {shown} 件，其餘 {total - shown} 件未列出。" in mail.body_text
-    url = overdue_list_url(get_settings().base_url)
+    with Session(engine) as session:
+        url = overdue_list_url(get_settings().base_url, _county_id(session))
     assert f"完整清單請至系統查看：{url}\n" in mail.body_text and f'href="{url}"' in mail.body_html
     assert mail.body_text.count("到期，已逾期") == shown

@@ -34,9 +34,10 @@ from web.app import ROUTERS
 from web.auth_routes import user_for_claims
 from web.config import secret_from_data_dir
 from web.items import PAGE_SIZE
+from web.listing import Filters
 from web.ministry_routes import county_rows
 from web.security import password_matches, set_demo_passwords
-from web.work import actionable
+from web.work import actionable, viewer_for
 
 
 @pytest.fixture
@@ -404,7 +405,11 @@ def test_deputy_must_be_same_county_and_sees_absent_work(sqlite_app):
     with Session(sqlite_app.state.engine) as s:
         assert s.exec(select(Deputy)).one().deputy_id == staff2.id
     page = client_for(sqlite_app, "hsq.staff2").get("/").text
-    assert page.count("我負責") == 6  # the county's six purchases, staff1's and staff2's
+    # The county's six purchases: staff2's own three, and staff1's three in their absence.
+    assert page.count(">我負責</span>") == 3
+    with Session(sqlite_app.state.engine) as s:
+        absent = user_named(s, "hsq.staff1").display_name
+    assert page.count(f">代理 {absent}</span>") == 3
 
 
 def test_acknowledge_findings_checks_each_finding(sqlite_app):
@@ -469,7 +474,7 @@ def test_item_list_pages_beyond_page_size_with_visible_note(app):
     first = client.get("/items/purchase").text
     assert f"第 1–{PAGE_SIZE} 筆，共 {total:,} 筆" in first
     assert first.count('href="/items/purchase/') == PAGE_SIZE
-    assert 'href="?page=2" rel="next"' in first
+    assert 'href="?year=113&amp;page=2" rel="next"' in first
     second = client.get("/items/purchase?page=2").text
     assert f"第 {PAGE_SIZE + 1}–{total} 筆，共 {total:,} 筆" in second
     assert second.count('href="/items/purchase/') == total - PAGE_SIZE
@@ -489,8 +494,10 @@ def test_my_work_counts_every_item_beyond_page_size(app):
     _add_purchases(app, HOME, PAGE_SIZE + 20)
     with Session(app.state.engine) as s:
         waiting = sum(p.status == PurchaseState.needs_collected for p in purchases_of(s, HOME))
-        todo = len(actionable(s, user_named(s, "hsq.staff1"), county_id(s, HOME), TODAY))
+        staff = user_named(s, "hsq.staff1")
+        viewer = viewer_for(s, staff, county_id(s, HOME), TODAY, 113)
+        todo = actionable(s, staff, Filters(year=113), viewer)[0].total
     assert waiting > PAGE_SIZE and todo >= waiting
     page = client_for(app, "hsq.staff1").get("/").text
     assert f'href="/items/purchase?state=needs_collected">需求彙整中 {waiting}</a>' in page
-    assert f"第 1–100 筆，共 {todo} 筆" in page
+    assert f"第 1–{PAGE_SIZE} 筆，共 {todo:,} 筆" in page

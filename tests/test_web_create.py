@@ -37,7 +37,7 @@ from model.tables import (
     User,
 )
 from states.values import PlanState, Role
-from web.activity_routes import LIST_LIMIT
+from web.listing import PAGE_SIZE
 
 
 @pytest.fixture
@@ -429,10 +429,10 @@ def test_activity_list_says_how_many_beyond_those_shown(sqlite_app):
         rows = [
             dict(county_id=home, year=113, kind="parent_session", held_on=TODAY,
                  evidence_ref="簽到表", recorded_at=datetime(2024, 6, 3, tzinfo=UTC))
-            for _ in range(LIST_LIMIT + 5)
+            for _ in range(PAGE_SIZE + 5)
         ]  # fmt: skip
         s.execute(insert(Activity), rows)
         s.commit()
         total = s.exec(select(func.count()).where(Activity.county_id == home)).one()
     page = client_for(sqlite_app, "hsq.staff1").get("/activities").text
-    assert f"第 1–{LIST_LIMIT} 筆（最近登錄），共 {total} 筆" in page
+    assert f"第 1–{PAGE_SIZE} 筆，共 {total:,} 筆" in page

@@ -1,7 +1,7 @@
 """活動紀錄: the activities that count toward a county's targets, recorded from a form,
 listed, and set beside the target progress they produce (model.targets_progress)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -21,12 +21,13 @@ from web.access import may_see_county, may_write, require_role, role_of, sees_al
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, day, text, typed_values, whole
 from web.item_routes import read_upload
+from web.items import Page, page_of
+from web.listing import read_filters
 from web.years import programme_year
 
 router = APIRouter()
 
 FILE_ITEM_TYPE = "activity"
-LIST_LIMIT = 300
 KIND_LABELS = {kind.value: spec.label for kind, spec in SPECS.items()}
 
 
@@ -66,12 +67,13 @@ def _county(db: Session, user: User, county_id: int | None) -> County | None:
     return county
 
 
-def _activities(db: Session, county_id: int, year: int) -> list[Activity]:
+def _activities(db: Session, county_id: int, year: int, page: Page) -> list[Activity]:
     query = (
         select(Activity)
         .where(Activity.county_id == county_id, Activity.year == year)
         .order_by(col(Activity.held_on).desc(), col(Activity.id).desc())
-        .limit(LIST_LIMIT)
+        .offset(page.offset)
+        .limit(page.size)
     )
     return list(db.exec(query))
 
@@ -129,7 +131,10 @@ def _page(request, db, user, county, year, *, values=None, problems=None, refusa
         "today": request.app.state.today(),
     }
     if county is not None:
-        activities = _activities(db, county.id, year)
+        # Only the page's place and size come from the URL: county and year are chosen above.
+        f = replace(read_filters(request.query_params, year), county=None, year=year)
+        shown = page_of(f.page, _activity_count(db, county.id, year), f.size)
+        activities = _activities(db, county.id, year, shown)
         schools = db.exec(
             select(School).where(School.county_id == county.id, School.year == year)
             .order_by(School.seq, School.id)
@@ -137,7 +142,9 @@ def _page(request, db, user, county, year, *, values=None, problems=None, refusa
         recorders = {a.recorded_by for a in activities if a.recorded_by}
         context |= {
             "activities": activities,
-            "activity_total": _activity_count(db, county.id, year),
+            "f": f,
+            "page": shown,
+            "page_extra": f"&county_id={county.id}",
             "files": _files(db, activities),
             "schools": schools,
             "school_names": {s.id: s.name for s in schools},

@@ -2,11 +2,14 @@
 
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from forms.display import amount, roc_date, roc_datetime
@@ -127,9 +130,41 @@ def _errors(app: FastAPI) -> None:
     async def _signed_out(request: Request, exc: NotSignedIn):
         return login_redirect(exc.path)
 
+    # Starlette's own exception, so that the router's 404 and 405 get the page too.
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):
-        message = exc.detail if isinstance(exc.detail, str) else "無法處理此要求。"
-        context = {"request": request, "status": exc.status_code, "message": message}
-        body = request.app.state.templates.get_template("error.html").render(context)
-        return HTMLResponse(body, status_code=exc.status_code)
+        message = STATUS_TEXT.get(exc.status_code, "無法處理此要求。")
+        if isinstance(exc.detail, str) and exc.detail and not exc.detail.isascii():
+            message = exc.detail  # our own zh-TW sentence
+        return _error_page(request, exc.status_code, message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        if "text/html" not in request.headers.get("accept", ""):
+            return await request_validation_exception_handler(request, exc)
+        return _error_page(request, 422, invalid_text(exc.errors()))
+
+
+# What a person reads instead of the framework's English reason phrase.
+STATUS_TEXT = {
+    400: "無法處理此要求：送出的資料不完整。",
+    403: "您沒有執行此操作的權限。",
+    404: "找不到此頁面：網址可能有誤，或項目已不存在。",
+    405: "此網址不接受這種操作，請從頁面上的連結或按鈕進入。",
+}
+# Path and query parameters a person may have typed into the address bar.
+PARAM_LABELS = {"item_id": "項目編號", "file_id": "檔案編號", "year": "年度", "page": "頁碼"}
+
+
+def invalid_text(errors) -> str:
+    names = [str(e["loc"][-1]) for e in errors if e.get("loc")]
+    labels = [PARAM_LABELS.get(n) or FIELD_LABELS.get(n) for n in names]
+    known = "、".join(dict.fromkeys(f"「{label}」" for label in labels if label))
+    where = f"{known}的值" if known else "網址或表單中的資料"
+    return f"{where}格式不正確（例如編號須為數字），請回到上一頁重新操作。"
+
+
+def _error_page(request: Request, status: int, message: str, headers=None) -> HTMLResponse:
+    context = {"request": request, "status": status, "message": message}
+    body = request.app.state.templates.get_template("error.html").render(context)
+    return HTMLResponse(body, status_code=status, headers=headers)

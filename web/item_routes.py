@@ -12,6 +12,7 @@ from model.accounts import Handover
 from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
 from model.tables import BudgetChange, Milestone, Plan, Reimbursement, User
 from model.workflow import Lifecycle, advance
+from notifications.event_mail import on_handover
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent
 from states.plan import APPROVED_STATES
 from states.steps import SUPERVISOR
@@ -26,7 +27,9 @@ from web.access import (
 )
 from web.deps import current_user, flash, get_db, render
 from web.evidence_form import field_specs, read_evidence
+from web.facts import item_sheet
 from web.items import county_names, diagram_svg, full_history, holder_id, item_files, item_title
+from web.work_routes import list_page
 
 router = APIRouter()
 
@@ -101,6 +104,7 @@ def render_item(
         "evidence_items": _evidence_items(row),
         "max_mb": MAX_FILE_BYTES // (1024 * 1024),
         "plan_tools": plan_tools(db, user, row) if item_type == ItemType.plan else None,
+        "facts": item_sheet(db, item_type, row),
     }
     return render(request, "item.html", context, status_code=status_code, user=user)
 
@@ -285,9 +289,10 @@ async def hand_over(
         refusal = Refusal("handover.same_county", "只能交辦給同一縣市、仍在職的人員。")
         return render_item(request, db, user, item_type, row, refusals=[refusal], status_code=422)
     previous = holder_id(db, item_type, row)
-    db.add(Handover(item_type=item_type, item_id=item_id, from_user_id=previous,
-                    to_user_id=target.id, by_user_id=user.id,
-                    note=str(form.get("note", "")).strip()))  # fmt: skip
+    handover = Handover(item_type=item_type, item_id=item_id, from_user_id=previous,
+                        to_user_id=target.id, by_user_id=user.id,
+                        note=str(form.get("note", "")).strip())  # fmt: skip
+    db.add(handover)
     if hasattr(row, "owner_id"):
         row.owner_id = target.id
     # The item's open deadlines follow it, so reminders reach the new holder.
@@ -299,6 +304,8 @@ async def hand_over(
         )
     ):
         milestone.owner_id = target.id
+    db.flush()
+    on_handover(db, lifecycle, row, handover)  # the new holder's mail, in this transaction
     db.commit()
     flash(request, f"已交辦給 {target.display_name}。")
     return RedirectResponse(_url(item_type, item_id), status_code=303)
@@ -320,6 +327,9 @@ async def bulk_step(
     if step is None:
         raise HTTPException(404, "沒有這個動作。")
     form = await request.form()
+    if not any(str(raw).isdigit() for raw in form.getlist("ids")):
+        return list_page(request, db, user, item_type, bulk_problem="未選擇任何項目",
+                         status_code=422)  # fmt: skip
     reason = str(form.get("reason", ""))
     user_id = user.id
     db.rollback()  # each item gets its own transaction; hold no lock of ours meanwhile

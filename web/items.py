@@ -3,7 +3,7 @@
 
 import subprocess
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -16,6 +16,7 @@ from model.files import EvidenceFile
 from model.tables import County, Plan, TransitionLog, User
 from model.workflow import Lifecycle, history
 from states.values import Role
+from web.listing import PAGE_SIZE as LIST_PAGE_SIZE
 
 FONT = "Noto Sans CJK TC"
 
@@ -25,7 +26,7 @@ def item_title(lifecycle: Lifecycle, row) -> str:
     return f"{lifecycle.item_name(row.id)} {title}" if title else lifecycle.item_name(row.id)
 
 
-PAGE_SIZE = 500
+PAGE_SIZE = LIST_PAGE_SIZE
 
 
 def _in_scope(query, table, county_id: int | None):
@@ -46,22 +47,36 @@ def items_in_scope(
     county_id: int | None,
     *,
     states: Iterable[str] | None = None,
+    where: Sequence = (),
+    order: Sequence = (),
+    extra: Sequence = (),
+    outer: Sequence = (),
     offset: int = 0,
     limit: int | None = PAGE_SIZE,
 ) -> list:
-    """One page of the items in scope (limit=None: all of them), oldest first."""
+    """One page of the items in scope (limit=None: all of them), oldest first unless
+    `order` says otherwise; `where` adds the list's filters (web.listing), `extra` columns
+    come back beside each row as tuples, from the (subquery, on-clause) pairs in `outer`
+    joined as LEFT OUTER JOINs."""
     table = lifecycle.table
-    query = _with_states(_in_scope(select(table), table, county_id), table, states)
-    query = query.order_by(table.id).offset(offset)
+    query = select(table, *extra)
+    for target, on in outer:
+        query = query.outerjoin(target, on)
+    query = _with_states(_in_scope(query, table, county_id), table, states)
+    query = query.where(*where).order_by(*(order or [table.id])).offset(offset)
     return list(session.exec(query if limit is None else query.limit(limit)))
 
 
 def count_in_scope(
-    session: Session, lifecycle: Lifecycle, county_id: int | None, states: Iterable[str] | None
+    session: Session,
+    lifecycle: Lifecycle,
+    county_id: int | None,
+    states: Iterable[str] | None,
+    where: Sequence = (),
 ) -> int:
     table = lifecycle.table
     query = _in_scope(select(func.count()).select_from(table), table, county_id)
-    return int(session.exec(_with_states(query, table, states)).one())
+    return int(session.exec(_with_states(query, table, states).where(*where)).one())
 
 
 def status_counts(session: Session, lifecycle: Lifecycle, county_id: int | None) -> Counter:
@@ -108,22 +123,8 @@ def page_of(number: int, total: int, size: int = PAGE_SIZE) -> Page:
     return Page(min(max(number, 1), last), size, total)
 
 
-def holders(session: Session, item_type: str, rows: list) -> dict[int, int | None]:
-    """holder_id for many items in one query: the last hand-over wins, else the owner."""
-    out = {row.id: getattr(row, "owner_id", None) for row in rows}
-    if not out:
-        return out
-    handed = session.exec(
-        select(Handover.item_id, Handover.to_user_id)
-        .where(Handover.item_type == item_type, col(Handover.item_id).in_(list(out)))
-        .order_by(Handover.id)
-    )
-    out.update(dict(handed.all()))
-    return out
-
-
 def holder_id(session: Session, item_type: str, row) -> int | None:
-    """Whoever the item was last handed to, else its owner."""
+    """Whoever the item was last handed to, else its owner (for lists: listing.holder_expr)."""
     last = session.exec(
         select(Handover)
         .where(Handover.item_type == item_type, Handover.item_id == row.id)

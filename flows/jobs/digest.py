@@ -1,8 +1,11 @@
-"""The daily digest: one mail per reviewer who chose it, instead of single mails.
+"""The daily digest: one mail per person who chose it, instead of single mails.
 
 A reviewer's digest lists only the counties assigned to them (model/assignments.py). Its
 escalations are shown as in a ministry escalation mail: beyond ESCALATION_ITEMS_SHOWN, a
-summary per county, the longest overdue items and a link to the rest.
+summary per county, the longest overdue items and a link to the rest. Anyone on the
+digest also finds there the events they would have had single mails for (a plan
+approved, money disbursed, an item handed to them: notifications/events.py), those of
+the whole days since the previous digest.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from flows.jobs.windows import digest_period
 from model.alerts import ESCALATION, MilestoneAlert
 from model.tables import BudgetLine, County, Finding, User
 from notifications import recipients
+from notifications.event_mail import digest_events
+from notifications.events import EventView
 from notifications.outbox import Outgoing, enqueue
 from notifications.render import (
     ESCALATION_ITEMS_SHOWN,
@@ -42,12 +47,20 @@ def daily_digest(session: Session, ctx: JobContext) -> JobReport:
     since = digest_period(ctx.as_of, ctx.calendar)
     escalations = _escalations(session, ctx, since) if readers else []
     findings = _findings(session, ctx, since) if readers else []
-    report.add("摘要項目", sum(due.count for due in escalations) + len(findings))
-    mails = [
-        mail
-        for user, counties in readers
-        if (mail := _digest(ctx, since, user, counties, escalations, findings)) is not None
-    ]
+    events = digest_events(
+        session, year=ctx.year, start=since, end=ctx.as_of, base_url=ctx.base_url
+    )
+    happened = sum(len(mine) for _, mine in events.values())
+    report.add("摘要項目", sum(due.count for due in escalations) + len(findings) + happened)
+    # Reviewers on the digest, then whoever else chose it and has events today.
+    reviewer_ids = {user.id for user, _ in readers}
+    everyone = readers + [(u, {}) for u, _ in events.values() if u.id not in reviewer_ids]
+    mails = []
+    for user, counties in everyone:
+        mine = events.get(user.id, (user, []))[1]
+        mail = _digest(ctx, since, user, counties, escalations, findings, mine)
+        if mail is not None:
+            mails.append(mail)
     report.queued = enqueue(session, mails, domain=ctx.mail_domain)
     return report
 
@@ -59,21 +72,31 @@ def _digest(
     counties: dict[int, str],
     escalations: list[CountyDue],
     findings: list[tuple[int, FindingView]],
+    happened: list[tuple[EventView, str]],
 ) -> Outgoing | None:
-    """One reviewer's digest: only the counties they answer for; None when nothing is new."""
+    """One reader's digest: a reviewer's counties and the events for this reader; None
+    when nothing is new."""
     mine = [due for due in escalations if due.county_id in counties]
     found = [f for cid, f in findings if cid in counties]
-    if not mine and not found:
+    if not mine and not found and not happened:
         return None
     named = {due.county for due in mine} | {f.county for f in found}
-    why = recipients.reviewer_why("、".join(n for n in counties.values() if n in named))
+    whys = [recipients.reviewer_why("、".join(n for n in counties.values() if n in named))]
+    whys = (whys if named else []) + [why for _, why in happened]
+    why = "；".join(dict.fromkeys(whys))
     rendered = render_digest(
         Reader(user.display_name, why), as_of=ctx.as_of, since=since,
         escalations=escalation_list(ctx, mine), findings=found, sender=ctx.sender,
-        list_url=overdue_list_url(ctx.base_url),
+        list_url=_list_url(ctx, mine), events=[view for view, _ in happened],
     )  # fmt: skip
     key = f"digest:{user.id}:{ctx.as_of.isoformat()}"
     return Outgoing(key, user.id, user.email, rendered, why)
+
+
+def _list_url(ctx: JobContext, mine: list[CountyDue]) -> str:
+    """One county's overdue page when the digest is about one county, else 我的工作."""
+    ids = {due.county_id for due in mine}
+    return overdue_list_url(ctx.base_url, ids.pop() if len(ids) == 1 else None)
 
 
 def _ministry_steps(ctx: JobContext) -> list[int]:

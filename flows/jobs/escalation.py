@@ -123,14 +123,15 @@ def _summary_mails(
                 whys[why] = None
     owner_ids = (m.owner_id for due in dues for m in due.earliest)
     owners = recipients.users_by_id(session, owner_ids)
-    list_url = overdue_list_url(ctx.base_url)
     mails = []
     for user, counties, whys in mine.values():
         listing = escalation_list(ctx, counties, owners)
         why = "；".join(whys)
+        # One county: its own overdue page; several: each summary row links its county's.
+        only = counties[0].county_id if len(counties) == 1 else None
         rendered = render_escalation_list(
             Reader(user.display_name, why), listing, step=step, target=target,
-            sender=ctx.sender, list_url=list_url,
+            sender=ctx.sender, list_url=overdue_list_url(ctx.base_url, only),
         )  # fmt: skip
         first_id = min(due.first_id for due in counties)
         mails.append(_outgoing(ctx, step, user, first_id, rendered, why))
@@ -160,6 +161,7 @@ def escalation_list(
             CountySummary(
                 due.county, due.count, due.kinds, overdue_working_days(due.last_due, as_of, cal),
                 overdue_working_days(due.first_due, as_of, cal), due.amount,
+                overdue_list_url(ctx.base_url, due.county_id),
             )
             for due in sorted(counties, key=lambda due: -due.count)
         ]  # fmt: skip
