@@ -82,10 +82,12 @@ def test_justification_guard_asks_reason_for_selective_and_restricted(amount, me
 
 
 def test_contract_form_names_both_amounts_in_words():
-    from web.evidence_form import field_specs
+    from web.evidence_form import FIELD_LABELS, field_specs
 
     labels = {spec.name: spec.label for spec in field_specs(ProcurementRecord)}
     assert labels["procurement_amount"] == "採購金額（元）"
     assert labels["amount"] == "決標金額（元）"
     assert all(not label.isascii() for label in labels.values())
     assert ProcurementRecord.model_fields["procurement_amount"].description
+    # Recorded evidence is shown with the same words on the item's history.
+    assert FIELD_LABELS["procurement_amount"] == "採購金額（元）"

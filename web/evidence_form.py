@@ -34,6 +34,7 @@ FIELD_LABELS = {
     "text": "文件內容（含條款文字）",
     "method": "採購方式",
     "awarded_on": "決標日期",
+    "procurement_amount": "採購金額（元）",
     "vendor": "得標廠商",
     "justification": "理由",
     "requested_on": "請撥日期",
