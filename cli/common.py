@@ -11,6 +11,8 @@ from typing import Any
 import typer
 from sqlmodel import Session
 
+from forms.dates import DayError
+from forms.dates import parse_day as read_day
 from model.db import get_engine, session_scope
 from model.migrate import require_migrated
 from rules.errors import JingjinError
@@ -27,13 +29,14 @@ def fail(message: str, code: int = EXIT_INPUT) -> None:
 
 
 def parse_day(text: str | None, option: str) -> date | None:
-    """An ISO day from an option; a clear refusal naming the option otherwise."""
+    """A day from an option (113/11/30, 1131130, 2024-11-30 …); a refusal naming the
+    option otherwise."""
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"{option}「{text}」不是 YYYY-MM-DD 格式的日期。")
+        return read_day(text)
+    except DayError as error:
+        fail(f"{option}：{error}")
         raise  # unreachable: fail exits
 
 

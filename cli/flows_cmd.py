@@ -12,7 +12,7 @@ from model.db import get_engine
 from model.migrate import require_migrated
 from notifications.smtp import deliver as deliver_outbox
 
-AS_OF_HELP = "以哪一天為準 (YYYY-MM-DD)，預設為今天 (Asia/Taipei)"
+AS_OF_HELP = "以哪一天為準（例如 113/11/30 或 2024-11-30），預設為今天 (Asia/Taipei)"
 
 
 def _print(title: str, report: JobReport) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from cli.common import database, fail, parse_day, print_json, reports_errors
@@ -16,7 +17,15 @@ from cli.item_common import AS_HELP, JSON_HELP, find_user
 from forms.display import roc_date
 from model.tables import Milestone
 from model.workflow import Lifecycle, advance, load_item
-from states.evidence import ATTENDEE_ROLES, PROCUREMENT_METHODS
+from states.evidence import (
+    ATTENDEE_ROLES,
+    PROCUREMENT_METHODS,
+    DisbursementRequest,
+    MeetingRecord,
+    ProcurementRecord,
+    ProductChoice,
+    UsageRecord,
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,14 @@ def _attendees(values: list[str]) -> list[dict]:
     return out
 
 
+def _day_option(flag: str) -> Callable[[str], str]:
+    def convert(text: str) -> str:
+        day = parse_day(text, flag)
+        return day.isoformat() if day else text
+
+    return convert
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -54,14 +71,28 @@ def _read_text(path: Path) -> str:
         raise  # unreachable: fail exits
 
 
+def _about(model: type[BaseModel], name: str) -> str:
+    """An option's help from its evidence field: the label and help the web form shows."""
+    info = model.model_fields[name]
+    return f"{info.title}：{info.description}"
+
+
 def _opt(flag: str, text: str, **kw: Any) -> Callable[[], Any]:
     return lambda: typer.Option(None, flag, help=text, rich_help_panel="證明資料", **kw)
 
 
 ROLE_CHOICES = "、".join(f"{k}（{v}）" for k, v in ATTENDEE_ROLES.items())
 EVIDENCE_OPTIONS = (
-    EvidenceOption("held_on", "held_on", str | None, _opt("--held-on", "會議日期 YYYY-MM-DD")),
-    EvidenceOption("minutes", "minutes", str | None, _opt("--minutes", "會議紀錄")),
+    EvidenceOption(
+        "held_on",
+        "held_on",
+        str | None,
+        _opt("--held-on", _about(MeetingRecord, "held_on")),
+        _day_option("--held-on"),
+    ),
+    EvidenceOption(
+        "minutes", "minutes", str | None, _opt("--minutes", _about(MeetingRecord, "minutes"))
+    ),
     EvidenceOption(
         "attendee",
         "attendees",
@@ -76,14 +107,17 @@ EVIDENCE_OPTIONS = (
         _opt("--public/--not-public", "會議是否公開（公開會議）；未指定時視為公開"),
     ),
     EvidenceOption(
-        "product", "product_serial", str | None, _opt("--product", "產品序號 12345-678")
+        "product",
+        "product_serial",
+        str | None,
+        _opt("--product", _about(ProductChoice, "product_serial")),
     ),
     EvidenceOption("amount", "amount", int | None, _opt("--amount", "金額（元）", min=0)),
     EvidenceOption(
         "hardware_amount",
         "hardware_amount",
         int | None,
-        _opt("--hardware-amount", "其中硬體或教具金額（元）", min=0),
+        _opt("--hardware-amount", _about(ProductChoice, "hardware_amount"), min=0),
     ),
     EvidenceOption(
         "document",
@@ -112,24 +146,44 @@ EVIDENCE_OPTIONS = (
         "procurement_amount",
         "procurement_amount",
         int | None,
-        _opt("--procurement-amount", "採購金額（元）：招標前的預算或預估金額，分批者合計", min=0),
+        _opt("--procurement-amount", _about(ProcurementRecord, "procurement_amount"), min=0),
     ),
     EvidenceOption(
-        "awarded_on", "awarded_on", str | None, _opt("--awarded-on", "決標日期 YYYY-MM-DD")
+        "awarded_on",
+        "awarded_on",
+        str | None,
+        _opt("--awarded-on", _about(ProcurementRecord, "awarded_on")),
+        _day_option("--awarded-on"),
     ),
-    EvidenceOption("vendor", "vendor", str | None, _opt("--vendor", "得標廠商")),
+    EvidenceOption(
+        "vendor", "vendor", str | None, _opt("--vendor", _about(ProcurementRecord, "vendor"))
+    ),
     EvidenceOption(
         "justification",
         "justification",
         str | None,
-        _opt("--justification", "選擇性或限制性招標的理由"),
+        _opt("--justification", _about(ProcurementRecord, "justification")),
     ),
     EvidenceOption(
-        "requested_on", "requested_on", str | None, _opt("--requested-on", "請撥日期 YYYY-MM-DD")
+        "requested_on",
+        "requested_on",
+        str | None,
+        _opt("--requested-on", _about(DisbursementRequest, "requested_on")),
+        _day_option("--requested-on"),
     ),
-    EvidenceOption("users", "cumulative_users", int | None, _opt("--users", "累計使用人數", min=0)),
-    EvidenceOption("hours", "cumulative_hours", int | None, _opt("--hours", "累計使用時數", min=0)),
-    EvidenceOption("notes", "notes", str | None, _opt("--notes", "質性說明")),
+    EvidenceOption(
+        "users",
+        "cumulative_users",
+        int | None,
+        _opt("--users", _about(UsageRecord, "cumulative_users"), min=0),
+    ),
+    EvidenceOption(
+        "hours",
+        "cumulative_hours",
+        int | None,
+        _opt("--hours", _about(UsageRecord, "cumulative_hours"), min=0),
+    ),
+    EvidenceOption("notes", "notes", str | None, _opt("--notes", _about(UsageRecord, "notes"))),
 )
 
 
@@ -174,7 +228,11 @@ def advance_command_for(lifecycle: Lifecycle) -> Callable:
             int | None,
             typer.Option(None, "--expect-version", help="您看到的版本；已被他人更動時不執行"),
         ),
-        _parameter("today", str | None, typer.Option(None, "--today", help="作業日期 YYYY-MM-DD")),
+        _parameter(
+            "today",
+            str | None,
+            typer.Option(None, "--today", help="作業日期，例如 113/06/03 或 2024-06-03"),
+        ),
         _parameter("as_json", bool, typer.Option(False, "--json", help=JSON_HELP)),
     ]
     typed_params = [_parameter(o.param, o.annotation, o.make()) for o in extras]

@@ -137,7 +137,7 @@ def _new_budget_change(lifecycle: Lifecycle) -> Callable:
             help='新金額 JSON 或 @檔名.json，例如 {"teacher_training": {"recurrent": 0, "capital": 0}}',
         ),
         reason: str = typer.Option(..., "--reason", help="流用/變更理由"),
-        today: str | None = typer.Option(None, "--today", help="作業日期 YYYY-MM-DD"),
+        today: str | None = typer.Option(None, "--today", help="作業日期，例如 113/06/03"),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """向教育部申請經費流用/變更。"""

@@ -136,11 +136,14 @@ def _record_spending(row: Reimbursement, evidence) -> None:
     }
     row.spent = sum(line["recurrent"] + line["capital"] for line in spending.values())
     acquisitions = [thing.model_dump(mode="json") for thing in evidence.acquisitions]
+    # As submitted, so the county and the reviewer read the same A–G before it is settled.
+    submitted = statement(row.approved_amount, row.subsidy, row.disbursed, row.spent)
     row.evidence = {
         **row.evidence,
         "spending": spending,
         "report_ref": evidence.report_ref,
         "acquisitions": acquisitions,
+        "submitted_statement": submitted.as_dict(),
     }
 
 

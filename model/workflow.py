@@ -225,7 +225,7 @@ def _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rule
         evidence=parsed.model_dump(mode="json") if parsed is not None else {},
         letter_no=letter_no,
     )
-    _close_milestones(session, lifecycle, row, step, today)
+    _close_milestones(session, lifecycle, row, step, parsed, today)
     # What `record` added or changed besides the row, and the closed milestones; written
     # before the milestone lookups below, which read in Core and so never autoflush.
     if session.new or session.dirty or session.deleted:
@@ -295,9 +295,16 @@ def column_values(row: SQLModel) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns if not c.primary_key}
 
 
-def _close_milestones(session, lifecycle, row, step, today) -> None:
+def step_day(step: Step, evidence, today: date) -> date:
+    """The day the step happened: the date its evidence gives, else the day it is entered."""
+    day = getattr(evidence, step.dated_by, None) if step.dated_by else None
+    return day if isinstance(day, date) else today
+
+
+def _close_milestones(session, lifecycle, row, step, parsed, today) -> None:
     if not step.closes:
         return
+    done_on = step_day(step, parsed, today)
     open_ones = session.exec(
         select(Milestone).where(
             Milestone.subject_type == lifecycle.item_type,
@@ -307,7 +314,7 @@ def _close_milestones(session, lifecycle, row, step, today) -> None:
         )
     )
     for milestone in open_ones:
-        milestone.done_on = today
+        milestone.done_on = done_on
         milestone.evidence = {**milestone.evidence, "closed_by": step.event}
 
 

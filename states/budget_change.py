@@ -6,16 +6,14 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from pydantic import Field
 from statemachine import State, StateMachine
 
 from forms.display import amount as money
 from forms.labels import ITEM_LABELS
 from rules import BUSINESS_KEYS, YearRules, administration_fee
-from states.evidence import Evidence, is_whole
+from states.evidence import Day, Evidence, ask, is_whole
 from states.plan import (
     APPROVED_STATES,
     PART_TIME_ITEMS,
@@ -49,8 +47,12 @@ class BudgetChangeMachine(StateMachine):
 class Decision(Evidence):
     """The ministry's letter deciding the change."""
 
-    letter_no: str = Field(default="", max_length=64)
-    decided_on: date | None = None
+    letter_no: str = ask(
+        "教育部函文號", "核定或駁回經費變更公文的文號。", default="", max_length=64
+    )
+    decided_on: Day | None = ask(
+        "核定日期", "教育部函的日期，例如 113/09/10；未填時以今天為準。", default=None
+    )
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,14 @@ APPROVE_GUARDS = (plan_approved, before_settlement, *CHANGE_GUARDS)
 STEPS: dict[str, Step] = {
     s.event: s
     for s in (
-        Step("approve_change", "核定經費變更", MINISTRY, Decision, (letter_no, *APPROVE_GUARDS)),
+        Step(
+            "approve_change",
+            "核定經費變更",
+            MINISTRY,
+            Decision,
+            (letter_no, *APPROVE_GUARDS),
+            dated_by="decided_on",
+        ),
         Step(
             "reject_change",
             "駁回經費變更",
@@ -274,6 +283,7 @@ STEPS: dict[str, Step] = {
             Decision,
             (letter_no,),
             reason_required=True,
+            dated_by="decided_on",
         ),
     )
 }

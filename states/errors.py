@@ -11,6 +11,9 @@ class Refusal:
 
     rule_id: str
     message: str
+    # The evidence field it concerns ("held_on", "attendees.0.role"), when one does: the
+    # web page shows the sentence beside that input.
+    field: str = ""
 
     def __str__(self) -> str:
         return f"[{self.rule_id}] {self.message}"

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from pydantic import Field
 from statemachine import State, StateMachine
 
 from forms.display import amount as money
@@ -18,7 +17,7 @@ from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
 from rules import BUSINESS_KEYS, SchoolFacts, YearRules, administration_fee
 from rules.targets import targets as minimum_targets
 from states.errors import Refusal
-from states.evidence import Evidence, is_whole
+from states.evidence import Day, Evidence, ask, is_whole
 from states.steps import COUNTY_ROLES, MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetItem
 from states.values import PlanState as S
@@ -68,8 +67,10 @@ class LineFacts(NamedTuple):
 class ApprovalLetter(Evidence):
     """The ministry's 核定函: its 文號 and date (today when left out)."""
 
-    letter_no: str = Field(default="", max_length=64)
-    approved_on: date | None = None
+    letter_no: str = ask("核定函文號", "教育部核定計畫公文的文號。", default="", max_length=64)
+    approved_on: Day | None = ask(
+        "核定日期", "核定函的日期，例如 113/03/15；未填時以今天為準。", default=None
+    )
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,7 @@ STEPS: dict[str, Step] = {
             ApprovalLetter,
             (letter_no,),
             opens=(PLAN_MILESTONES,),
+            dated_by="approved_on",
         ),
         Step("start_execution", "開始執行", COUNTY_ROLES),
         Step("submit_final_report", "提交成果報告", SUPERVISOR),

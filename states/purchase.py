@@ -253,6 +253,7 @@ STEPS: dict[str, Step] = {
             MeetingRecord,
             (date_not_future, meeting_in_period, meeting_public, meeting_representative),
             opens=(DISBURSEMENT_MILESTONE,),
+            dated_by="held_on",
         ),
         Step(
             "verify_product",
@@ -284,6 +285,7 @@ STEPS: dict[str, Step] = {
             DisbursementRequest,
             (date_not_future, request_in_period, request_within_contract),
             closes=(DISBURSEMENT_MILESTONE,),
+            dated_by="requested_on",
         ),
         Step("record_usage", "登錄使用效益並結案", COUNTY_ROLES, UsageRecord),
         Step(

@@ -16,7 +16,7 @@ from forms.display import roc_date
 from forms.labels import ITEM_LABELS
 from rules import YearRules
 from rules.settlement import is_capital, tranche_limit
-from states.evidence import Evidence, Text, is_whole
+from states.evidence import Day, Evidence, Text, ask, is_whole
 from states.steps import MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetItem
 from states.values import ReimbursementState as S
@@ -61,43 +61,49 @@ class ReimbursementMachine(StateMachine):
 class Disbursement(Evidence):
     """One tranche the ministry paid, with its 核撥 letter."""
 
-    amount: Amount
-    disbursed_on: date
-    letter_no: Text
+    amount: Amount = ask("撥款金額（元）", "本次核撥的金額，新臺幣整數元。")
+    disbursed_on: Day = ask("撥款日期", "教育部核撥的日期，例如 113/07/15。")
+    letter_no: Text = ask("核撥函文號", "教育部核撥公文的文號。")
 
 
 class SpendingLine(Evidence):
-    recurrent: Amount = 0  # 經常門
-    capital: Amount = 0  # 資本門
+    recurrent: Amount = ask("經常門實支（元）", "此項目經常門的實際支出。", default=0)
+    capital: Amount = ask("資本門實支（元）", "此項目資本門的實際支出。", default=0)
 
 
 class Acquisition(Evidence):
     """A thing bought with the money, and whether the county booked it as 資本門 or 經常門."""
 
-    description: Text
-    booked_as: Literal["recurrent", "capital"]
-    life_years: Annotated[StrictInt, Field(ge=0)]  # 使用年限
-    unit_cost: Amount
-    amount: Amount
-    software: StrictBool = False
+    description: Text = ask("品名", "購置的設備或軟體名稱。")
+    booked_as: Literal["recurrent", "capital"] = ask("列支", "此項目列經常門或資本門。")
+    life_years: Annotated[StrictInt, Field(ge=0)] = ask("使用年限（年）", "財物的使用年限。")
+    unit_cost: Amount = ask("單價（元）", "每一單位的價格。")
+    amount: Amount = ask("總價（元）", "此項目的總金額。")
+    software: StrictBool = ask("屬軟體", "此項目為軟體時勾選。", default=False)
 
 
 class SettlementReport(Evidence):
     """結報: each budget item's actual spending and the results report it goes with."""
 
-    spending: Annotated[dict[str, SpendingLine], Field(min_length=1)]
-    report_ref: Text  # 成果報告 reference (document no. or file name)
+    spending: dict[str, SpendingLine] = ask(
+        "收支結算表（各經費項目實支）",
+        "逐項填寫經常門與資本門的實際支出；未支用的項目填 0。",
+        min_length=1,
+    )
+    report_ref: Text = ask("成果報告文號或檔名", "隨結報送出的成果報告公文文號或檔案名稱。")
     # Optional: the things bought, so their 資本門/經常門 booking can be checked.
-    acquisitions: tuple[Acquisition, ...] = ()
+    acquisitions: tuple[Acquisition, ...] = ask(
+        "購置財物明細（選填）", "每列一項購置的財物，用來檢查資本門與經常門的列支。", default=()
+    )
 
 
 class SettlementDecision(Evidence):
-    letter_no: Text  # 結報核定函
+    letter_no: Text = ask("結報核定函文號", "教育部核定結報公文的文號。")
 
 
 class BalanceReturn(Evidence):
-    amount: Amount
-    returned_on: date
+    amount: Amount = ask("繳回金額（元）", "依收支結算表應繳回的餘款。")
+    returned_on: Day = ask("繳回日期", "餘款繳回的日期，例如 114/01/20。")
 
 
 # ------------------------------------------------------------------ context
@@ -336,8 +342,22 @@ FINAL_GUARDS = (amounts, within_final_tranche_limit, final_within_owed, final_af
 STEPS: dict[str, Step] = {
     s.event: s
     for s in (
-        Step("disburse", "登錄第一期核撥", MINISTRY, Disbursement, DISBURSEMENT_GUARDS),
-        Step("disburse_tranche", "登錄後續分期核撥", MINISTRY, Disbursement, DISBURSEMENT_GUARDS),
+        Step(
+            "disburse",
+            "登錄第一期核撥",
+            MINISTRY,
+            Disbursement,
+            DISBURSEMENT_GUARDS,
+            dated_by="disbursed_on",
+        ),
+        Step(
+            "disburse_tranche",
+            "登錄後續分期核撥",
+            MINISTRY,
+            Disbursement,
+            DISBURSEMENT_GUARDS,
+            dated_by="disbursed_on",
+        ),
         Step("submit_settlement", "提送結報", SUPERVISOR, SettlementReport, SETTLEMENT_GUARDS),
         Step("start_review", "開始審查結報", MINISTRY),
         Step("return_settlement", "退回結報", MINISTRY, reason_required=True),
@@ -347,9 +367,21 @@ STEPS: dict[str, Step] = {
         # Not closes=(SETTLEMENT_MILESTONE,): the deadline belongs to the plan, and the
         # county meets it by submitting (model.reimbursements closes it there).
         Step("settle", "核定結報", MINISTRY, SettlementDecision),
-        Step("disburse_final", "登錄結報後撥款", MINISTRY, Disbursement, FINAL_GUARDS),
         Step(
-            "return_balance", "登錄餘款繳回", SUPERVISOR, BalanceReturn, (amounts, balance_amount)
+            "disburse_final",
+            "登錄結報後撥款",
+            MINISTRY,
+            Disbursement,
+            FINAL_GUARDS,
+            dated_by="disbursed_on",
+        ),
+        Step(
+            "return_balance",
+            "登錄餘款繳回",
+            SUPERVISOR,
+            BalanceReturn,
+            (amounts, balance_amount),
+            dated_by="returned_on",
         ),
         Step("close", "結案", MINISTRY, guards=(balance_cleared, owed_paid)),
     )

@@ -137,3 +137,17 @@ def engine(request) -> Engine:
 def session(engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian Chromium for every browser test of the run."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()

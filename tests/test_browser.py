@@ -2,52 +2,32 @@
 
 Few and meaningful: a purchase advanced through every state in the browser (with one
 refusal on the way), who sees which counties, and a clerk creating a purchase and
-recording an activity that moves the target progress. Screenshots go to test-artifacts/.
+recording an activity that moves the target progress, and the 收支結算表 computed as it
+is typed. Screenshots go to test-artifacts/.
 """
 
-import socket
-import threading
-from pathlib import Path
-
 import pytest
-import uvicorn
+from browser_support import live_server, needs_chromium, shot, sign_in
 from sqlmodel import Session
-from web_support import HOME, OTHER, PASSWORD, make_app, purchases_of, seed, step_forms
+from web_support import (
+    HOME,
+    OTHER,
+    TODAY,
+    make_app,
+    plan_of,
+    purchases_of,
+    seed,
+    step_forms,
+    user_named,
+)
 
 from model.db import make_engine
 from model.migrate import upgrade
+from model.reimbursements import REIMBURSEMENTS, approved_lines, create_reimbursement
+from model.workflow import advance
+from rules.settlement import statement
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, saying when it is listening or has stopped trying."""
-
-    def __init__(self, config: uvicorn.Config):
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets=None) -> None:
-        await super().startup(sockets=sockets)
-        self.ready.set()
-
-    def serve_until_stopped(self) -> None:
-        try:
-            self.run()
-        finally:
-            self.ready.set()
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
@@ -55,31 +35,9 @@ def server(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'jingjin.db'}")
     upgrade(engine)
     seed(engine)
-    port = _free_port()
-    config = uvicorn.Config(make_app(engine), host="127.0.0.1", port=port, log_level="warning")
-    live = _Server(config)
-    thread = threading.Thread(target=live.serve_until_stopped, daemon=True)
-    thread.start()
-    live.ready.wait()  # set once listening, or once the server gave up
-    if not live.started:
-        pytest.fail("uvicorn did not start", pytrace=False)
-    yield f"http://127.0.0.1:{port}", engine
-    live.should_exit = True
-    thread.join(timeout=10)
+    with live_server(make_app(engine)) as base:
+        yield base, engine
     engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-sync"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -89,19 +47,6 @@ def page(browser):
     )
     yield context.new_page()
     context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def fill(form, data: dict[str, str]) -> None:
@@ -130,9 +75,11 @@ def test_staff_advances_purchase_through_every_state(server, page, tmp_path):
     form = page.locator(f"#step-{event} form")
     fill(form, {k: v for k, v in good.items() if ".1." not in k and ".2." not in k})
     form.locator("button[type=submit]").click()
-    refusal = page.locator("#refusals")
+    # Said beside the attendees it concerns, the rule named after the sentence.
+    refusal = page.locator("#f-decide-attendees-err")
     refusal.wait_for()
-    assert "purchase.meeting_representative" in refusal.inner_text()
+    assert "規則 purchase.meeting_representative" in refusal.inner_text()
+    assert page.locator("fieldset[aria-invalid=true]").count() == 1
     shot(page, "02-refusal")
 
     evidence = tmp_path / "會議紀錄.pdf"
@@ -205,3 +152,39 @@ def test_clerk_creates_purchase_and_records_activity_that_moves_progress(server,
     assert achieved.inner_text() == "1"
     assert "五月工作會議紀錄" in page.locator("#activities").inner_text()
     shot(page, "08-activities")
+
+
+def test_settlement_figures_follow_typing_and_agree_with_the_server(server, page):
+    """The 收支結算表 in the page (static/settlement.js) gives the G that rules.settlement
+    gives, as the clerk types; the confirmation shows the server's own figures."""
+    base, engine = server
+    with Session(engine, expire_on_commit=False) as s:
+        plan = plan_of(s, HOME)
+        row = create_reimbursement(s, user_named(s, "hsq.supervisor"), plan.id)
+        paid = row.subsidy // 5 + 7  # an odd C, so G needs its rounding
+        evidence = {"amount": paid, "disbursed_on": "2024-06-01", "letter_no": "臺教資字第1號"}
+        advance(s, REIMBURSEMENTS, row.id, "disburse", user_named(s, "moe.reviewer1"),
+                evidence=evidence, today=TODAY)  # fmt: skip
+        s.commit()
+        lines = approved_lines(s, plan.id)
+    sign_in(page, base, "hsq.supervisor")
+    page.goto(f"{base}/items/reimbursement/{row.id}")
+    form = page.locator("#step-submit_settlement form")
+    spent = 0
+    for item, line in lines.items():
+        typed = max(line.recurrent - 333, 0)
+        form.locator(f'[name="ev.spending.{item}.recurrent"]').fill(f"{typed:,}")
+        spent += typed
+    expected = statement(row.approved_amount, row.subsidy, paid, spent)
+    assert form.locator('[data-out="E"]').inner_text() == f"{spent:,}"
+    assert form.locator('[data-out="F"]').inner_text() == f"{expected.F:,}"
+    assert form.locator('[data-out="G"]').inner_text() == f"{expected.G:,}"
+    form.locator('[name="ev.report_ref"]').fill("成果報告.pdf")
+    shot(page, "09-settlement-form")
+    form.locator("button[type=submit]").click()
+    page.locator("#confirm-statement").wait_for()
+    assert f"{expected.G:,}" in page.locator("#confirm-statement").inner_text()
+    page.locator("#confirm button[type=submit]:not([name])").click()
+    page.locator(".flash").wait_for()
+    assert page.locator(".meta .state").inner_text() == "已提送結報"
+    shot(page, "10-settlement-submitted")

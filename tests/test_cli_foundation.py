@@ -71,7 +71,7 @@ def test_a_job_refuses_a_day_that_is_not_a_date_naming_the_option(monkeypatch, t
         run(runner, "db", "upgrade")
         result = run(runner, "sweep", "--as-of", "2024-11-31")
     assert result.exit_code == 2
-    assert "--as-of「2024-11-31」不是 YYYY-MM-DD 格式的日期" in result.output
+    assert "--as-of：「2024-11-31」沒有這一天" in result.output
 
 
 def test_import_refuses_an_unmigrated_database_naming_the_command(monkeypatch, tmp_path):

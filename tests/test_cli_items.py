@@ -296,3 +296,26 @@ def test_rows_are_stored_on_success_only(cli, tmp_path):
     with Session(engine) as session:
         assert session.get(Purchase, item).version == 1
     engine.dispose()
+
+
+def test_missing_evidence_named_by_its_label_in_words(cli):
+    item = _new(cli)
+    result = cli("purchase", "advance", str(item), "decide", "--as", "hsq.staff1",
+                 "--held-on", "113/02/30", "--attendee", "王老師:teacher", *TODAY)  # fmt: skip
+    assert result.exit_code == 2
+    assert "--held-on：「113/02/30」沒有這一天" in result.output
+    result = cli("purchase", "advance", str(item), "decide", "--as", "hsq.staff1",
+                 "--held-on", "1130301", "--attendee", "王老師:teacher", *TODAY)  # fmt: skip
+    assert result.exit_code == 3
+    assert "請填寫「會議紀錄摘要」。" in result.output
+    assert "minutes" not in result.output and "Field required" not in result.output
+
+
+def test_roc_dates_typed_in_options_are_recorded_as_iso(cli):
+    item = _new(cli)
+    options = [o if o != "2024-03-01" else "113年3月1日" for o in MEETING_OPTIONS]
+    result = cli("purchase", "advance", str(item), "decide", "--as", "hsq.staff1", *options,
+                 "--today", "113/12/02")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    logged = _json(cli("purchase", "history", str(item), "--json"))[-1]["evidence"]
+    assert logged["held_on"] == "2024-03-01"

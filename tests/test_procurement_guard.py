@@ -86,7 +86,7 @@ def test_contract_form_names_both_amounts_in_words():
 
     labels = {spec.name: spec.label for spec in field_specs(ProcurementRecord)}
     assert labels["procurement_amount"] == "採購金額（元）"
-    assert labels["amount"] == "決標金額（元）"
+    assert labels["amount"] == "契約金額（元）"
     assert all(not label.isascii() for label in labels.values())
     assert ProcurementRecord.model_fields["procurement_amount"].description
     # Recorded evidence is shown with the same words on the item's history.

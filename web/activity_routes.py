@@ -18,6 +18,7 @@ from states.activity import COUNT_FIELDS, FIELD_LABELS, FLAG_FIELDS, SPECS
 from states.errors import TransitionRefused
 from states.steps import COUNTY_ROLES
 from web.access import may_see_county, may_write, require_role, role_of, sees_all
+from web.deadlines import done_late_note
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, day, text, typed_values, whole
 from web.item_routes import read_upload
@@ -224,5 +225,11 @@ async def record(
         db.add(stored)
     db.commit()
     closed = f"，完成 {len(recorded.closed)} 項期限" if recorded.closed else ""
-    flash(request, f"已登錄「{KIND_LABELS[fields['kind']]}」{closed}。")
+    # Late is said, never silent: the deadline met on the day the activity was held.
+    late = "".join(
+        f"「{m.title}」{note}"
+        for m in recorded.closed
+        if m.done_on and (note := done_late_note(m.due_on, m.done_on))
+    )
+    flash(request, f"已登錄「{KIND_LABELS[fields['kind']]}」{closed}。{late}")
     return RedirectResponse("/activities", status_code=303)

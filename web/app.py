@@ -29,7 +29,7 @@ from web import (
 )
 from web.config import WebSettings, settings_from_env
 from web.deps import NotSignedIn, check_csrf, login_redirect
-from web.evidence_form import CHOICE_LABELS, FIELD_LABELS
+from web.evidence_form import CHOICE_LABELS, FIELD_LABELS, ISO_DAY, shown_day
 from web.work import milestone_url
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +64,7 @@ def _templates() -> Jinja2Templates:
         evidence_text=_evidence_text,
     )
     templates.env.globals["milestone_url"] = milestone_url
+    templates.env.globals["shown_day"] = shown_day
     return templates
 
 
@@ -77,6 +78,8 @@ def _evidence_text(value) -> str:
         return "是" if value else "否"
     if isinstance(value, int):
         return amount(value)
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
+        return shown_day(value)
     return CHOICE_LABELS.get(str(value), str(value))
 
 

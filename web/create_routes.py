@@ -21,6 +21,7 @@ from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, text, typed_values, whole
 from web.item_routes import render_item
 from web.plans import budget_lines, visible_plan
+from web.refusal_fields import place
 from web.work_routes import list_page
 from web.years import programme_year
 
@@ -109,14 +110,21 @@ async def new_reimbursement(
 def _change_page(request, db, user, plan, *, values=None, problems=None, refusals=None,
                  status_code=200):  # fmt: skip
     lines = budget_lines(db, plan)
+    problems = problems or {}
+    placed = place(refusals or [], {"lines", "staffing", "reason", *problems})
     context = {
         "plan": plan,
         "county": db.get(County, plan.county_id),
         "items": [(i.value, ITEM_LABELS[i.value], lines.get(i.value)) for i in BudgetItem],
         "parts": change_states.PART_NAMES,
+        "staffing": [
+            (i, ITEM_LABELS[i], lines.get(i)) for i in map(str, plan_states.PART_TIME_ITEMS)
+        ],
+        "staffing_names": {k: change_states.FIELD_NAMES[k] for k in change_states.STAFFING},
         "values": values or {},
-        "problems": problems or {},
-        "refusals": refusals or [],
+        "problems": problems,
+        "refusals": placed.top,
+        "placed": placed,
         "state_label": lifecycle_for(ItemType.plan).state_label(str(plan.status)),
     }
     return render(request, "budget_change_new.html", context, user=user, status_code=status_code)
@@ -135,19 +143,28 @@ def budget_change_form(
 
 
 def _changed_lines(form, lines: dict[str, BudgetLine], problems: FieldProblems) -> dict:
-    """Only the lines whose typed amounts differ from the plan's: those are the request."""
+    """Only the lines whose typed figures differ from the plan's: those are the request.
+    A (co-)PI line also carries its person-months and monthly rate, which the rules check
+    against its amount (budget_change.pi_amount)."""
     out = {}
     for item in BudgetItem:
         line = lines.get(item.value)
-        now = {p: getattr(line, p) if line else 0 for p in change_states.PARTS}
+        fields = _change_fields(item.value)
+        now = {p: getattr(line, p) if line else 0 for p in fields}
         typed = {}
-        for part, name in change_states.PART_NAMES.items():
-            label = f"{ITEM_LABELS[item.value]}的{name}"
+        for part in fields:
+            label = f"{ITEM_LABELS[item.value]}的{change_states.FIELD_NAMES[part]}"
             value = whole(form, f"{item.value}.{part}", label, problems)
             typed[part] = now[part] if value is None else value
         if typed != now:
             out[item.value] = typed
     return out
+
+
+def _change_fields(item: str) -> tuple[str, ...]:
+    if item in plan_states.PART_TIME_ITEMS:
+        return (*change_states.PARTS, *change_states.STAFFING)
+    return change_states.PARTS
 
 
 @router.post("/plans/{plan_id}/budget-change")

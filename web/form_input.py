@@ -6,6 +6,7 @@ as a Refusal so the box at the top names the rule like every other refusal.
 
 from datetime import date
 
+from forms.dates import DayError, parse_day
 from states.errors import Refusal
 from web.evidence_form import WHOLE
 
@@ -20,7 +21,7 @@ class FieldProblems(dict):
 
     @property
     def refusals(self) -> list[Refusal]:
-        return [Refusal(FORMAT_RULE, message) for message in self.values()]
+        return [Refusal(FORMAT_RULE, message, name) for name, message in self.items()]
 
 
 def text(form, name: str) -> str:
@@ -45,9 +46,9 @@ def day(form, name: str, label: str, problems: FieldProblems) -> date | None:
         problems.add(name, f"請填寫「{label}」。")
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        problems.add(name, f"「{label}」須為日期（例如 2024-05-20），收到「{raw}」。")
+        return parse_day(raw)
+    except DayError as error:
+        problems.add(name, f"「{label}」：{error}")
         return None
 
 

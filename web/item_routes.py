@@ -1,6 +1,8 @@
 """One item: its state, the steps this person may take, evidence, history and diagram."""
 
 import hashlib
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -10,12 +12,16 @@ from starlette.datastructures import UploadFile
 
 from model.accounts import Handover
 from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
-from model.tables import BudgetChange, Milestone, Plan, Reimbursement, User
+from model.reimbursements import approved_lines, plan_figures
+from model.tables import BudgetChange, BudgetLine, Milestone, Plan, Reimbursement, User
 from model.workflow import Lifecycle, advance
 from notifications.event_mail import on_handover
+from rules import load_rules
+from rules.errors import InputError
+from rules.settlement import Statement, statement, statement_from_dict
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent
 from states.plan import APPROVED_STATES
-from states.steps import SUPERVISOR
+from states.steps import SUPERVISOR, Step
 from states.values import ItemType, Role
 from web.access import (
     county_of,
@@ -25,31 +31,75 @@ from web.access import (
     require_writer,
     visible_item,
 )
+from web.deadlines import Deadline, late_notes, step_deadlines
 from web.deps import current_user, flash, get_db, render
-from web.evidence_form import field_specs, read_evidence
+from web.evidence_form import FieldSpec, field_specs, read_evidence, shown_day
 from web.facts import item_sheet
 from web.items import county_names, diagram_svg, full_history, holder_id, item_files, item_title
+from web.refusal_fields import Placed, place, required_fields
 from web.work_routes import list_page
 
 router = APIRouter()
+
+# Steps that leave the county's hands, or hand money over: shown once more before they go.
+CONFIRM_STEPS = {
+    (ItemType.plan, "submit"),
+    (ItemType.plan, "resubmit"),
+    (ItemType.plan, "approve"),
+    (ItemType.budget_change, "approve_change"),
+    (ItemType.reimbursement, "disburse"),
+    (ItemType.reimbursement, "disburse_tranche"),
+    (ItemType.reimbursement, "disburse_final"),
+    (ItemType.reimbursement, "submit_settlement"),
+    (ItemType.reimbursement, "resubmit_settlement"),
+}
 
 
 def _url(item_type: str, item_id: int) -> str:
     return f"/items/{item_type}/{item_id}"
 
 
-def _actions(lifecycle: Lifecycle, state: str, user: User):
-    """(step, fields) for the steps this person may take now; others are only named."""
+@dataclass
+class ActionForm:
+    """One step this person may take now, with what its form needs."""
+
+    step: Step
+    fields: list[FieldSpec]
+    deadlines: list[Deadline]
+    late_today: list[str]  # said on the form already when today is past a deadline
+    required: set[str]
+    confirm: bool
+
+
+def _actions(db: Session, item_type: str, lifecycle: Lifecycle, row, user: User, today: date):
+    """The steps this person may take now, as forms; the others are only named."""
     mine, others = [], []
-    for event in lifecycle.events_from(state):
+    for event in lifecycle.events_from(str(row.status)):
         step = lifecycle.steps.get(event)
         if step is None:
             continue
         if may_write(user) and Role(user.role) in step.roles:
-            mine.append((step, field_specs(step.evidence)))
+            fields = field_specs(step.evidence)
+            required = {f.name for f in fields if f.required} | required_fields(step)
+            if step.reason_required:
+                required.add("reason")
+            deadlines = step_deadlines(db, item_type, row, step)
+            late = late_notes(deadlines, today)
+            confirm = needs_confirmation(item_type, event)
+            mine.append(ActionForm(step, fields, deadlines, late, required, confirm))
         else:
             others.append(step)
     return mine, others
+
+
+def unconfirmed(step: Step) -> Refusal:
+    return Refusal(
+        "transition.confirm", f"「{step.title}」須在項目頁面逐件確認內容後送出，不能批次執行。"
+    )
+
+
+def needs_confirmation(item_type: str, event: str) -> bool:
+    return (item_type, event) in CONFIRM_STEPS
 
 
 def _colleagues(db: Session, county_id: int | None) -> list[User]:
@@ -73,7 +123,11 @@ def render_item(
     lifecycle = lifecycle_for(item_type)
     state = str(row.status)
     county = county_of(db, row)
-    mine, others = _actions(lifecycle, state, user)
+    today = request.app.state.today()
+    mine, others = _actions(db, item_type, lifecycle, row, user, today)
+    refusals = refusals or []
+    open_form = next((a for a in mine if a.step.event == open_event), None)
+    placed = place(refusals, _field_names(open_form)) if open_form else Placed(top=refusals)
     holder = holder_id(db, item_type, row)
     milestones = db.exec(
         select(Milestone)
@@ -81,6 +135,10 @@ def render_item(
         .where(col(Milestone.school_id).is_(None))
         .order_by(Milestone.due_on)
     ).all()
+    settlement = settlement_facts(db, row) if item_type == ItemType.reimbursement else None
+    typed = None
+    if settlement and open_form and values:
+        typed = typed_statement(settlement, read_evidence(open_form.step.evidence, values)[0])
     context = {
         "item_type": item_type,
         "lifecycle": lifecycle,
@@ -96,7 +154,8 @@ def render_item(
         "file_kinds": FILE_KINDS,
         "diagram": diagram_svg(lifecycle, state),
         "milestones": milestones,
-        "refusals": refusals or [],
+        "refusals": placed.top,
+        "placed": placed,
         "conflict": conflict,
         "open_event": open_event,
         "values": values or {},
@@ -105,8 +164,43 @@ def render_item(
         "max_mb": MAX_FILE_BYTES // (1024 * 1024),
         "plan_tools": plan_tools(db, user, row) if item_type == ItemType.plan else None,
         "facts": item_sheet(db, item_type, row),
+        "settlement": settlement,
+        "typed_statement": typed,
     }
     return render(request, "item.html", context, status_code=status_code, user=user)
+
+
+def _field_names(action: ActionForm) -> set[str]:
+    return {f.name for f in action.fields} | {"reason"}
+
+
+def settlement_facts(db: Session, row: Reimbursement) -> dict[str, Any]:
+    """What the 收支結算表 is computed from (A, B, C), the approved lines beside which the
+    spending is typed, and the statement as last submitted or settled."""
+    rules = load_rules(row.year)
+    lines = approved_lines(db, row.plan_id)
+    A, B = plan_figures(db, row, rules, lines)
+    evidence = row.evidence or {}
+    stored = evidence.get("statement") or evidence.get("submitted_statement")
+    return {
+        "A": A,
+        "B": B,
+        "C": row.disbursed,
+        "approved": lines,
+        "spending": evidence.get("spending", {}),
+        "statement": statement_from_dict(stored) if stored else None,
+        "settled": "statement" in evidence,
+    }
+
+
+def typed_statement(facts: dict[str, Any], evidence: dict[str, Any] | None) -> Statement | None:
+    """The 收支結算表 of the spending typed, computed by the rules' own arithmetic."""
+    spending = (evidence or {}).get("spending") or {}
+    try:
+        E = sum(int(v) for line in spending.values() for v in line.values())
+        return statement(facts["A"], facts["B"], facts["C"], E)
+    except (InputError, TypeError, ValueError):
+        return None
 
 
 def plan_tools(db: Session, user: User, plan: Plan) -> dict[str, Any]:
@@ -196,6 +290,8 @@ async def take_step(
     evidence, problems = read_evidence(step.evidence, form)
     stored, file_problems = await read_upload(form, user, county_of(db, row))
     values = {k: v for k, v in form.items() if isinstance(v, str)}
+    values.pop("confirmed", None)
+    values.pop("back", None)
 
     def again(refusals=None, conflict=None, status=422):
         db.rollback()
@@ -203,14 +299,21 @@ async def take_step(
         return render_item(request, db, user, item_type, fresh, refusals=refusals, conflict=conflict,
                      open_event=event, values=values, status_code=status)  # fmt: skip
 
+    if form.get("back"):
+        return again(status=200)  # 返回修改: the form again, as it was typed
     if problems or file_problems:
         return again(problems + file_problems)
+    today = request.app.state.today()
+    # Late is said before the step is taken, with the date the person entered.
+    day = _entered_day(step, evidence, today)
+    lateness = late_notes(step_deadlines(db, item_type, row, step), day)
+    confirmed = form.get("confirmed") == "1"
     try:
         entry = advance(
             db, lifecycle, item_id, event, user,
             evidence=evidence, reason=str(form.get("reason", "")),
             letter_no=str(form.get("letter_no", "")).strip() or None,
-            expected_version=_version(form), today=request.app.state.today(),
+            expected_version=_version(form), today=today,
         )  # fmt: skip
     except TransitionRefused as refused:
         return again(refused.refusals)
@@ -218,12 +321,84 @@ async def take_step(
         return again(conflict=str(conflict), status=409)
     except UnknownEvent as unknown:
         return again([Refusal("state.unknown_event", str(unknown))])
+    if not confirmed and (needs_confirmation(item_type, event) or lateness):
+        # Every rule has passed; nothing is kept until the person confirms what goes.
+        db.rollback()
+        fresh = db.get(lifecycle.table, item_id, populate_existing=True)
+        return confirmation_page(request, db, user, item_type, fresh, step, evidence, values,
+                                 lateness)  # fmt: skip
     if stored is not None:
         stored.item_type, stored.item_id, stored.transition_id = item_type, item_id, entry.id
         db.add(stored)
     db.commit()
-    flash(request, f"已完成「{step.title}」，目前狀態：{lifecycle.state_label(entry.to_state)}。")
+    late = "（已逾期限，記錄為逾期）" if lateness else ""
+    flash(
+        request,
+        f"已完成「{step.title}」{late}，目前狀態：{lifecycle.state_label(entry.to_state)}。",
+    )
     return RedirectResponse(_url(item_type, item_id), status_code=303)
+
+
+def _entered_day(step: Step, evidence: dict[str, Any] | None, today: date) -> date:
+    """The step's own date as entered (read_evidence gives it as ISO), else today: the
+    day its deadlines will record as met (model.workflow.step_day)."""
+    raw = (evidence or {}).get(step.dated_by) if step.dated_by else None
+    return date.fromisoformat(raw) if isinstance(raw, str) and raw else today
+
+
+def confirmation_page(request, db, user, item_type, row, step, evidence, values, lateness):
+    lifecycle = lifecycle_for(item_type)
+    facts = _confirm_facts(db, item_type, row, step, evidence)
+    context = {
+        "item_type": item_type,
+        "row": row,
+        "step": step,
+        "title": item_title(lifecycle, row),
+        "county_name": county_names(db).get(county_of(db, row), ""),
+        "facts": facts,
+        "lateness": lateness,
+        "values": values,
+        "statement": facts.pop("statement", None),
+        "file_kinds": FILE_KINDS,
+        "max_mb": MAX_FILE_BYTES // (1024 * 1024),
+    }
+    return render(request, "confirm.html", context, user=user)
+
+
+def _confirm_facts(db, item_type, row, step, evidence) -> dict[str, Any]:
+    """What will be sent, as people read it: the item's money and every field entered."""
+    out: dict[str, Any] = {"rows": []}
+    if item_type == ItemType.plan:
+        lines = db.exec(select(BudgetLine).where(BudgetLine.plan_id == row.id)).all()
+        total = sum(line.recurrent + line.capital for line in lines)
+        out["rows"].append(("申請經費合計", f"{total:,} 元"))
+    if item_type == ItemType.reimbursement:
+        facts = settlement_facts(db, row)
+        out["rows"] += [
+            ("核定計畫金額（A）", f"{facts['A']:,} 元"),
+            ("核定補助金額（B）", f"{facts['B']:,} 元"),
+            ("已撥付金額（C）", f"{facts['C']:,} 元"),
+        ]
+        if step.event in ("submit_settlement", "resubmit_settlement"):
+            out["statement"] = typed_statement(facts, evidence)
+    for spec in field_specs(step.evidence):
+        value = (evidence or {}).get(spec.name)
+        if spec.kind in ("spending", "rows") or value in (None, "", []):
+            continue
+        out["rows"].append((spec.label, _shown(spec, value)))
+    return out
+
+
+def _shown(spec: FieldSpec, value: Any) -> str:
+    if spec.kind == "date":
+        return shown_day(str(value))
+    if spec.kind == "int":
+        return f"{value:,}"
+    if spec.kind == "checkbox":
+        return "是" if value else "否"
+    if spec.kind == "select":
+        return dict(spec.options).get(str(value), str(value))
+    return str(value)
 
 
 @router.post("/items/{item_type}/{item_id}/files")
@@ -339,6 +514,10 @@ async def bulk_step(
             continue
         item_id = int(raw)
         version = str(form.get(f"v.{item_id}", ""))
+        if needs_confirmation(item_type, event):
+            # What leaves the county's hands is confirmed item by item, on its own page.
+            results.append((item_id, f"#{item_id}", False, [unconfirmed(step)], ""))
+            continue
         results.append(_bulk_one(request, lifecycle, item_id, event, user_id, reason, version))
     context = {"lifecycle": lifecycle, "step": step, "results": results, "item_type": item_type}
     return render(request, "bulk_result.html", context, user=user)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, select
 
+from forms.dates import DayError, parse_day
 from model.accounts import Deputy
 from model.tables import User
 from states.values import Role
@@ -62,8 +63,8 @@ async def save_notifications(
 
 def _date(text) -> date | None:
     try:
-        return date.fromisoformat(str(text))
-    except ValueError:
+        return parse_day(str(text))
+    except DayError:
         return None
 
 
