@@ -323,7 +323,7 @@ def test_contract_refuses_evidence_without_procurement_amount(demo):
     del evidence["procurement_amount"]
     error = refusal(demo, row, "contract", evidence)
     assert error.rule_ids == ["evidence.format"]
-    assert "procurement_amount" in error.refusals[0].message
+    assert error.refusals[0].message == "請填寫「採購金額（元）」。"
 
 
 def test_contract_accepts_restricted_with_justification(demo):
