@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 
 from cli.common import YEAR_HELP, chosen_year, fail, print_json, reports_errors
-from forms.estimate_text import render
+from forms.estimate_text import ADMINISTRATION_NOTE, render
 from model.school_list import read_school_file
 from rules import SchoolFacts, estimate, load_rules, targets
 
@@ -61,6 +61,7 @@ def estimate_command(
     )
     goals = targets(facts, rules)
     if as_json:
-        print_json({**est.to_dict(), "county": name, "targets": goals})
+        notes = {"administration": ADMINISTRATION_NOTE}
+        print_json({**est.to_dict(), "county": name, "targets": goals, "notes": notes})
     else:
         typer.echo(render(name, est, goals, rules))

@@ -3,12 +3,14 @@
 import typer
 
 from cli.common import database, reports_errors
+from cli.dates_cmd import dates_app
 from cli.item_common import AS_HELP, find_user
 from forms.display import amount as money
 from forms.display import roc_date
 from rules import available_years, load_rules
 
 app = typer.Typer(help="年度規則", no_args_is_help=True)
+app.add_typer(dates_app, name="dates")
 
 
 @app.command("check")

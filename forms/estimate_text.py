@@ -4,6 +4,14 @@ from forms.display import amount, ljust, rjust, roc_date
 from forms.labels import ITEM_LABELS, TARGET_LABELS
 from rules import Estimate, YearRules
 
+# 陸、二、(四)2 caps 7 on 業務費; in a plan that is the 經常門 業務費 (SPEC.md item 7),
+# so the estimate's figure, computed on items 3–6 whole, is a ceiling that holds only when
+# items 5 and 6 are booked as 經常門.
+ADMINISTRATION_NOTE = (
+    "註：7 行政管理費係依業務費（3 + 4a + 4b + 5 + 6）估算之上限；計畫中以經常門業務費計算，"
+    "須 5（MDM 授權）與 6（數位內容及教學軟體）均編列於經常門，此上限始成立；"
+    "其中任一項編為資本門，行政管理費上限隨之降低。"
+)
 LABEL_COLUMNS = 44
 VALUE_COLUMNS = 14
 
@@ -25,6 +33,7 @@ def render(title: str, est: Estimate, targets: dict[str, int], rules: YearRules)
         rule,
         _row("業務費小計（3 + 4a + 4b + 5 + 6）", amount(est.business_total)),
         _row("合計", amount(est.total)),
+        ADMINISTRATION_NOTE,
         "",
         "預期績效指標（最低數）",
         rule,

@@ -6,13 +6,14 @@ from __future__ import annotations
 from io import BytesIO
 
 from odf.element import Element
-from odf.number import Number, NumberStyle
+from odf.number import Number, NumberStyle, PercentageStyle
+from odf.number import Text as NumberText
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.style import ParagraphProperties, Style, TableColumnProperties, TextProperties
 from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import P
 
-from forms.sheets import DRAFT_ROW, Cell, Sheet
+from forms.sheets import DRAFT_ROW, Cell, Percent, Sheet
 
 
 class _Styles:
@@ -22,6 +23,12 @@ class _Styles:
         doc.automaticstyles.addElement(grouped)
         self.number = Style(name="money", family="table-cell", datastylename="N0")
         doc.automaticstyles.addElement(self.number)
+        tenths = PercentageStyle(name="P1")
+        tenths.addElement(Number(decimalplaces=1, minintegerdigits=1))
+        tenths.addElement(NumberText(text="%"))
+        doc.automaticstyles.addElement(tenths)
+        self.percent = Style(name="percent", family="table-cell", datastylename="P1")
+        doc.automaticstyles.addElement(self.percent)
         self.draft = Style(name="draft", family="table-cell")
         self.draft.addElement(TextProperties(fontweight="bold", color="#cc0000", fontsize="14pt"))
         doc.automaticstyles.addElement(self.draft)
@@ -44,6 +51,12 @@ class _Styles:
 def _cell(value: Cell, styles: _Styles, style: Element | None = None) -> TableCell:
     if value is None or value == "":
         return TableCell()
+    if isinstance(value, Percent):
+        cell = TableCell(
+            valuetype="percentage", value=str(value.fraction), stylename=styles.percent
+        )
+        cell.addElement(P(text=str(value)))
+        return cell
     if isinstance(value, int) and not isinstance(value, bool):
         cell = TableCell(valuetype="float", value=value, stylename=styles.number)
         cell.addElement(P(text=f"{value:,}"))

@@ -15,7 +15,14 @@ from forms.plan_data import PlanData, load_plan_data, require_valid
 from forms.plan_doc import plan_doc
 from forms.results_doc import milestone_results
 from forms.schools_doc import schools_doc
-from forms.sheets import Sheet, budget_sheet, milestone_results_sheet, plan_sheets, schools_sheet
+from forms.sheets import (
+    Sheet,
+    budget_sheet,
+    milestone_results_sheet,
+    plan_sheets,
+    schools_sheet,
+    shortfall_sheets,
+)
 from forms.xlsx import write_xlsx
 from rules import InputError
 
@@ -34,7 +41,9 @@ class _Document:
 DOCUMENTS: dict[str, _Document] = {
     "plan": _Document(lambda _s, data: plan_doc(data), plan_sheets),
     "budget": _Document(lambda _s, data: budget_doc(data), lambda doc: [budget_sheet(doc)]),
-    "results": _Document(milestone_results, lambda doc: [milestone_results_sheet(doc)]),
+    "results": _Document(
+        milestone_results, lambda doc: [milestone_results_sheet(doc), *shortfall_sheets(doc)]
+    ),
     "schools": _Document(lambda _s, data: schools_doc(data), lambda doc: [schools_sheet(doc)]),
 }
 

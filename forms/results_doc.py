@@ -2,7 +2,7 @@
 from the activities through model.targets_progress.progress()."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -14,8 +14,11 @@ from forms.outline import COUNTY_PLANNED, PREVIOUS_RESULTS_KEY
 from forms.plan_data import PlanData
 from model.clock import today
 from model.milestone_kinds import MilestoneKind
+from model.school_targets import device_standings, workshop_standings
 from model.tables import Milestone
 from model.targets_progress import Progress, progress
+from rules import load_rules
+from rules.school_targets import DeviceStanding, WorkshopStanding
 
 
 def _spaced(unit: str) -> str:
@@ -58,6 +61,9 @@ class ResultsDoc:
     rows: list[ResultRow]
     as_of: str
     note: str
+    # The schools short of the per-school targets (伍、三、(三)2.(2); 貳、二).
+    workshop_short: list[WorkshopStanding] = field(default_factory=list)
+    devices_short: list[DeviceStanding] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ previous year (肆、一)
@@ -158,7 +164,10 @@ def milestone_results(session: Session, data: PlanData, as_of: date | None = Non
         _progress_row(key, p, overdue)
         for key, p in progress(session, data.county.id, data.year).items()
     ]
+    rules = load_rules(data.year)
     return ResultsDoc(
+        workshop_short=[s for s in workshop_standings(session, data.county.id, rules) if not s.met],
+        devices_short=[s for s in device_standings(session, data.county.id, rules) if not s.met],
         heading=heading(
             f"{plan_title(data.county.name, data.year)}量化目標達成情形",
             data.county.name,

@@ -4,6 +4,7 @@ Money and counts stay ints so the spreadsheet holds numbers people can add up.
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from forms.budget_doc import BudgetDoc, BudgetRow
 from forms.heading import Heading
@@ -11,7 +12,29 @@ from forms.plan_doc import PlanDoc, TargetRow
 from forms.results_doc import ResultRow, ResultsDoc
 from forms.schools_doc import SchoolsDoc
 
-Cell = str | int | None
+
+@dataclass(frozen=True)
+class Percent:
+    """A rate a spreadsheet keeps as a number with a % format: part / whole, rounded half
+    up to 0.1 % in integer arithmetic (4/6 is 66.7 %)."""
+
+    part: int
+    whole: int
+
+    @property
+    def tenths(self) -> int:  # tenths of a percent; a target not reached stays below 100.0
+        tenths = (self.part * 2000 + self.whole) // (2 * self.whole)
+        return 999 if tenths == 1000 and self.part < self.whole else tenths
+
+    @property
+    def fraction(self) -> Decimal:  # 0.667 for 66.7 %
+        return Decimal(self.tenths) / 1000
+
+    def __str__(self) -> str:
+        return f"{self.tenths // 10}.{self.tenths % 10}%"
+
+
+Cell = str | int | Percent | None
 
 DRAFT_ROW = "草稿：本文件未經檢核，不得作為正式文件"
 
@@ -71,7 +94,10 @@ RESULTS_HEADER = ["項目", "目標值(A)", "達成值(B)", "達成率(B/A)", "�
 
 def _result_row(row: ResultRow) -> list[Cell]:
     target = row.target if row.target is not None else "依縣市規劃"
-    return [row.label, target, row.achieved, row.rate, row.unit, row.note]
+    rate = row.rate
+    if row.target and row.achieved is not None and rate:
+        rate = Percent(row.achieved, row.target)
+    return [row.label, target, row.achieved, rate, row.unit, row.note]
 
 
 def results_sheet(rows: list[ResultRow], heading: Heading, name: str, title: str | None = None,
@@ -89,6 +115,30 @@ def results_sheet(rows: list[ResultRow], heading: Heading, name: str, title: str
 def milestone_results_sheet(doc: ResultsDoc) -> Sheet:
     return results_sheet(doc.rows, doc.heading, "量化目標達成情形",
                          notes=[f"統計日期：{doc.as_of}", f"說明：{doc.note}"])  # fmt: skip
+
+
+def shortfall_sheets(doc: ResultsDoc) -> list[Sheet]:
+    """The schools short of the per-school targets, one sheet each."""
+    workshop = Sheet(
+        name="工作坊培訓未達編制之學校",
+        title=_title(doc.heading, "數位學習工作坊(一)(二)累計培訓教師數未達編制教師總數之學校"),
+        header=["學校代碼", "學校全銜", "編制教師數", "111–112 年累計", "本年度完成(一)(二)",
+                "累計(不超過編制)", "尚差(人)"],
+        rows=[[s.code, s.name, s.staff, s.baseline, s.trained, s.counted, s.short]
+              for s in doc.workshop_short],
+        notes=[] if doc.workshop_short else ["各校均已達成。"],
+        widths=[10, 36, 12, 14, 16, 16, 10],
+    )  # fmt: skip
+    devices = Sheet(
+        name="學習載具未達標準之學校",
+        title=_title(doc.heading, "學習載具未達配發標準之學校"),
+        header=["學校代碼", "學校全銜", "標準", "應有", "現有", "尚差", "單位"],
+        rows=[[s.code, s.name, s.standard, s.need, s.have, s.short, s.unit]
+              for s in doc.devices_short],
+        notes=[] if doc.devices_short else ["各校均已達成。"],
+        widths=[10, 36, 22, 10, 10, 10, 6],
+    )  # fmt: skip
+    return [workshop, devices]
 
 
 # ------------------------------------------------------------------ schools

@@ -7,9 +7,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from forms.sheets import DRAFT_ROW, Sheet
+from forms.sheets import DRAFT_ROW, Percent, Sheet
 
 THOUSANDS = "#,##0"
+PERCENT = "0.0%"
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -29,10 +30,12 @@ def _fill(ws: Worksheet, sheet: Sheet, draft: bool) -> None:
         cell.font = Font(bold=True)
         cell.alignment = _WRAP
     for row in sheet.rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
+        ws.append([v.fraction if isinstance(v, Percent) else v for v in row])
+        for cell, value in zip(ws[ws.max_row], row, strict=False):
             cell.alignment = _WRAP
-            if _is_number(cell.value):
+            if isinstance(value, Percent):
+                cell.number_format = PERCENT
+            elif _is_number(cell.value):
                 cell.number_format = THOUSANDS
     for note in sheet.notes:
         ws.append([note])

@@ -27,6 +27,7 @@ from states.activity import (
 from states.errors import TransitionRefused
 from states.steps import Actor, access_refusals, run_guards
 from states.values import Role
+from states.workshop import parse_attendees
 
 _KINDS = ", ".join(f"'{k.value}'" for k in ActivityKind)
 _PER_SCHOOL = ", ".join(f"'{k.value}'" for k, spec in SPECS.items() if spec.per_school)
@@ -75,6 +76,8 @@ class Activity(SQLModel, table=True):
 class Recorded:
     activity: Activity
     closed: list[Milestone] = field(default_factory=list)
+    # Workshop attendees whose school is not the county's (國立, other counties): not counted.
+    outsiders: int = 0
 
 
 def _school(session: Session, year: int, code: str | None) -> School | None:
@@ -140,6 +143,8 @@ def record_activity(
     moe_team: bool | None = None,
     self_learning_festival: bool | None = None,
     office_accompanied: bool | None = None,
+    parts: tuple[int, ...] | list[int] = (),
+    attendees: str | None = None,
     today: date | None = None,
 ) -> Recorded:
     """Store one activity of the user's county and close the milestones it completes.
@@ -164,6 +169,8 @@ def record_activity(
             self_learning_festival=self_learning_festival,
             office_accompanied=office_accompanied,
         ),
+        parts=tuple(parts),
+        attendees=attendees,
     )
     school = _school(session, year, school_code)
     in_county = school is not None and school.county_id == county_id
@@ -176,12 +183,20 @@ def record_activity(
     row = _row(draft, county_id, year, school, user, rules)
     session.add(row)
     session.flush()
+    outsiders = 0
+    if draft.kind == ActivityKind.workshop:
+        from model.school_targets import add_attendance
+
+        listed, _ = parse_attendees(draft.attendees or "")
+        row.teachers, outsiders = add_attendance(session, row, draft.parts, listed)
+        row.participants = len(listed)
+        session.flush()
     # progress reads this module's table, so it is imported here, not at the top.
     from model.targets_progress import close_milestones
 
     closed = close_milestones(session, row, rules)
     session.flush()
-    return Recorded(row, closed)
+    return Recorded(row, closed, outsiders)
 
 
 def _row(draft: ActivityDraft, county_id, year, school, user, rules) -> Activity:

@@ -15,6 +15,7 @@ milestones, a blank slate for tests that walk the lifecycles themselves.
 from __future__ import annotations
 
 import random
+from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -43,10 +44,12 @@ from model.demo_data import (
     rng_for,
     senior_high_count,
 )
+from model.demo_school_figures import add_school_figures
 from model.demo_story import STORY_END, tell_stories
 from model.milestone_kinds import MilestoneKind
 from model.plan_estimate import county_inputs, per_head_rate, set_per_head_rate
 from model.product_list import needs_data_clause
+from model.reporting_dates import reporting_dates, set_reporting_date, sync_milestones
 from model.seed import ensure_counties, ensure_year
 from model.tables import (
     County,
@@ -152,10 +155,12 @@ def generate(
     if story:
         unplanned = [c for c in fresh if c.id not in _planned(session, fresh, year)]
         tell_stories(session, unplanned, counties[demo.name], contents, products, rules)
+        add_school_figures(session, fresh, rules)
     else:
         plans = _add_plans(session, fresh, contents, rules)
         purchases = _add_purchases(session, fresh, plans, contents, staff, products, rules)
         _add_milestones(session, fresh, plans, schools, purchases, staff, rules)
+    _announce_reporting_dates(session, rules)
     for field, count in _counts(session).items():
         setattr(summary, field, count - before[field])
     return summary
@@ -321,6 +326,28 @@ def _set_per_head(session: Session, year: int) -> None:
         return
     admin = session.exec(select(User).where(User.username == "moe.admin")).one()
     set_per_head_rate(session, admin, year, DEMO_PER_HEAD)
+
+
+# ------------------------------------------------------------------ the ministry's reporting dates
+# The 113 text leaves them to the ministry (「另行公布」); the demo's ministry admin
+# announces invented ones, so that every plan carries them as milestones.
+# (years after the calendar's first, month, day)
+DEMO_REPORTING_DATES = {"plan": (0, 2, 29), "progress": (0, 12, 13), "results": (1, 2, 28)}
+
+
+def _announce_reporting_dates(session: Session, rules: YearRules) -> None:
+    """Set as moe.admin where neither the rules file nor an admin has; then every plan,
+    the ones just told included, gets its milestones."""
+    known = {d.name for d in reporting_dates(session, rules) if d.due_on is not None}
+    admin = session.exec(select(User).where(User.username == "moe.admin")).one()
+    first = rules.calendar.first_year
+    for name, (years, month, day) in DEMO_REPORTING_DATES.items():
+        if name not in known:
+            # 2/29 in a leap year is the month's last day in any other year.
+            year = first + years
+            due = date(year, month, min(day, monthrange(year, month)[1]))
+            set_reporting_date(session, admin, rules.year, name, due)
+    sync_milestones(session, rules)
 
 
 def _inputs(session: Session, content: PlanContent, rules: YearRules) -> dict[str, int]:

@@ -527,8 +527,8 @@ def _activity_beats(
                    participants=rng.randint(8, 14), moe_team=month in MOE_TEAM_MONTHS)  # fmt: skip
     _open_lessons(rec, schools, t["self_learning_open_lessons"], rng)
     sessions = max(4, content.inputs["workshops"] * WORKSHOP_PCT // 100)
-    for day in _spread(d(1, 15), d(11, 15), sessions):
-        rec.at(ActivityKind.workshop, day, teachers=rng.randint(40, 60))
+    for i, day in enumerate(_spread(d(1, 15), d(11, 15), sessions)):
+        rec.at(ActivityKind.workshop, day, **_workshop_sheet(schools, i, rng))
     per = max(1, t["literacy_teachers"] * LITERACY_SHARE_PCT // 100)
     for day in _spread(d(3, 20), d(11, 12), LITERACY_SESSIONS):
         rec.at(ActivityKind.literacy_training, day, teachers=per, hours=rng.choice((3, 6)))
@@ -538,6 +538,18 @@ def _activity_beats(
     rec.at(ActivityKind.parent_session, d(10, 19), participants=rng.randint(80, 150))
     _companion_visits(rec, schools, rng)
     _sampling(rec, schools, t["sampled_schools"], rng)
+
+
+def _workshop_sheet(schools: list[School], session_no: int, rng) -> dict:
+    """Sessions in pairs: (一), then (二) for the same group less a few who missed it, so
+    some teachers complete both and some do not (synthetic names: 示範教師)."""
+    group = random.Random(session_no // 2)  # the pair's group, the same for (一) and (二)
+    people = [(group.choice(schools).code, f"示範教師{session_no // 2}-{k}")
+              for k in range(group.randint(40, 60))]  # fmt: skip
+    part = session_no % 2 + 1
+    if part == 2:
+        people = [p for p in people if rng.random() >= 0.1]
+    return {"parts": [part], "attendees": "\n".join(f"{code} {name}" for code, name in people)}
 
 
 def _open_lessons(rec: Recorder, schools: list[School], festival: int, rng) -> None:

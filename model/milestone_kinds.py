@@ -19,6 +19,9 @@ class MilestoneKind(StrEnum):
     companion_visit = "companion_visit"
     outcome_sampling = "outcome_sampling"
     settlement_due = "settlement.due"
+    plan_submission = "plan.submit"
+    progress_report = "report.progress"
+    results_report = "report.results"
 
     @property
     def title(self) -> str:
@@ -37,6 +40,9 @@ MILESTONE_TITLES = {
     MilestoneKind.companion_visit: "入校入班陪伴（推動辦公室陪同）",
     MilestoneKind.outcome_sampling: "學習成效抽樣調查",
     MilestoneKind.settlement_due: "經費結報",
+    MilestoneKind.plan_submission: "實施計畫提報",
+    MilestoneKind.progress_report: "計畫管考資料提交",
+    MilestoneKind.results_report: "執行成果資料提交",
 }
 
 # Plain-string aliases for callers that compare with Milestone.kind directly.
@@ -51,3 +57,6 @@ GUIDELINE_WORKSHOP = MilestoneKind.guideline_workshop.value
 COMPANION_VISIT = MilestoneKind.companion_visit.value
 OUTCOME_SAMPLING = MilestoneKind.outcome_sampling.value
 SETTLEMENT_DUE = MilestoneKind.settlement_due.value
+PLAN_SUBMISSION = MilestoneKind.plan_submission.value
+PROGRESS_REPORT = MilestoneKind.progress_report.value
+RESULTS_REPORT = MilestoneKind.results_report.value

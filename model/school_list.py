@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
+from model.activities import Activity
 from model.counties import CountyRef, county_for_name, county_for_school_code
 from model.seed import ensure_counties, ensure_year
-from model.tables import School
+from model.tables import Milestone, School
 from model.tabular import (
     ImportRejected,
     ImportReport,
@@ -32,6 +33,13 @@ HEADERS = (
     "序號", "學制", "學校代碼", "縣市別", "鄉鎮市區", "設立別", "附屬", "地區屬性",
     "原住民學校", "學校全銜", "112年班級數", "112年編制教師數", "112年學生數",
 )  # fmt: skip
+# The School columns under the file's headers, to say what a re-import changed.
+COLUMN_LABELS = {
+    "seq": "序號", "level": "學制", "county_id": "縣市別", "district": "鄉鎮市區",
+    "establishment": "設立別", "affiliation": "附屬", "area": "地區屬性",
+    "indigenous": "原住民學校", "name": "學校全銜", "classes": "112年班級數",
+    "teachers": "112年編制教師數", "students": "112年學生數",
+}  # fmt: skip
 LEVELS = ("國小", "國中", "高中")
 ESTABLISHMENTS = ("公立", "市立", "縣立", "私立")
 AFFILIATIONS = ("大學附屬", "高中附屬", "完全中學", "國中小")
@@ -62,10 +70,13 @@ class SchoolRow:
 
 
 def import_schools(session: Session, path: Path | str, year: int) -> ImportReport:
-    """Upsert the year's list by (year, 學校代碼) in the caller's transaction (flush only).
+    """Replace the year's list of each county in the file by the file's rows, by (year,
+    學校代碼), in the caller's transaction (flush only); other counties' lists stay.
 
-    Raises TabularError for an unreadable file and ImportRejected, having written
-    nothing, when any row is bad.
+    A school the file no longer has is removed, unless a milestone or an activity record
+    refers to it: then it stays in the list (and keeps counting) and the report says why,
+    so that nobody's records lose their school. Raises TabularError for an unreadable file
+    and ImportRejected, having written nothing, when any row is bad.
     """
     parsed = parse_schools(read_rows(path, HEADERS), source=Path(path).name)
     ensure_year(session, year)
@@ -76,7 +87,31 @@ def import_schools(session: Session, path: Path | str, year: int) -> ImportRepor
     }
     report = ImportReport(by_county=dict(Counter(county for county, _ in parsed)))
     upsert(session, existing, incoming, lambda f: School(year=year, **f), report)
+    in_file = {fields["county_id"] for fields in incoming.values()}
+    gone = [s for code, s in existing.items() if code not in incoming and s.county_id in in_file]
+    _remove(session, sorted(gone, key=lambda s: (s.county_id, s.seq, s.code)), report)
     return report
+
+
+def _remove(session: Session, gone: list[School], report: ImportReport) -> None:
+    ids = [s.id for s in gone]
+    uses: Counter = Counter()
+    for table, what in ((Milestone, "待辦事項"), (Activity, "活動紀錄")):
+        rows = session.exec(
+            select(table.school_id, func.count()).where(col(table.school_id).in_(ids))
+            .group_by(table.school_id)
+        )  # fmt: skip
+        for school_id, n in rows:
+            uses[school_id, what] += n
+    for school in gone:
+        why = [f"{n} 筆{what}" for (sid, what), n in uses.items() if sid == school.id]
+        if why:
+            report.kept.append((school.code, school.name,
+                                f"仍有{'、'.join(why)}引用此校，保留於名單中（仍列入計算）"))  # fmt: skip
+        else:
+            session.delete(school)
+            report.removed.append((school.code, school.name))
+    session.flush()
 
 
 def read_school_file(path: Path | str) -> list[SchoolRow]:
@@ -101,7 +136,7 @@ def parse_schools(rows: list[Row], source: str = "") -> list[tuple[str, dict[str
 
 def _parse_row(check: RowChecker) -> tuple[str, dict[str, Any]] | None:
     before = len(check.problems)
-    code = check.pattern("學校代碼", CODE_PATTERN.pattern, _code_reason(check.raw("學校代碼")))
+    code = check.pattern("學校代碼", CODE_PATTERN.pattern, code_reason(check.raw("學校代碼")))
     county = _county(check, code)
     name = check.text("學校全銜", NAME_MAX)
     if name and name.startswith(NATIONAL_PREFIX):
@@ -125,7 +160,7 @@ def _parse_row(check: RowChecker) -> tuple[str, dict[str, Any]] | None:
     return county.name, fields
 
 
-def _code_reason(value: str) -> str:
+def code_reason(value: str) -> str:
     if len(value) == 5 and value.isdigit():
         # The usual cause: Excel read the code as a number and dropped the leading 0.
         return "須為 6 位數字（開頭的 0 可能被 Excel 去掉了，請把此欄設為文字）"

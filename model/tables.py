@@ -386,3 +386,22 @@ class Closure(SQLModel, table=True):
     day: date
     county_id: int | None = Field(default=None, foreign_key="county.id")
     reason: str = Field(max_length=200)
+    # Who entered it and when; null on closures entered before revision 0014.
+    entered_by: int | None = Field(default=None, foreign_key="user.id")
+    entered_at: datetime | None = Field(default_factory=now)
+
+
+class ReportingDateChange(SQLModel, table=True):
+    """A reporting date the ministry announced (「另行公布」): every setting is kept, the
+    latest one per year and kind applies; none means the rules file's date, if any."""
+
+    __tablename__: ClassVar[str] = "reporting_date_change"
+    __table_args__ = (Index("ix_reporting_date_change_year_kind", "year", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(foreign_key="programme_year.year")
+    kind: str = Field(max_length=48)  # a MilestoneKind value, e.g. report.progress
+    previous: date | None = None  # None: no date (or only the rules file's) until then
+    due_on: date
+    actor_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(default_factory=now)

@@ -251,6 +251,13 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     by_county: dict[str, int] = field(default_factory=dict)  # county name → rows in the file
+    warnings: list[str] = field(default_factory=list)  # stored anyway; a person should look
+    # What changed, row by row: (key, name) added or removed; (key, name, {column: (old,
+    # new)}) changed; (key, name, why) left in place although the file no longer has it.
+    added: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[tuple[str, str, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def upsert(
@@ -260,18 +267,23 @@ def upsert(
     make: Callable[[dict[str, Any]], Any],
     report: ImportReport,
 ) -> None:
-    """Insert new keys, update rows whose fields differ, leave identical ones untouched.
+    """Insert new keys, update rows whose fields differ, leave identical ones untouched,
+    noting each added and changed row in the report.
 
-    Rows missing from the file are kept: milestones and purchases point at them, so
-    removing one is a decision for a person, not a side effect of an import.
+    Rows missing from the file are left to the caller: what happens to them depends on
+    what points at them (model/school_list.py removes the schools nothing refers to).
     """
     for key, fields in incoming.items():
         row = existing.get(key)
         if row is None:
             session.add(make(fields))
             report.inserted += 1
+            report.added.append((key, fields.get("name", "")))
             continue
         changed = {name: v for name, v in fields.items() if getattr(row, name) != v}
+        if changed:
+            before = {name: (getattr(row, name), v) for name, v in changed.items()}
+            report.changed.append((key, fields.get("name", row.name), before))
         for name, value in changed.items():
             setattr(row, name, value)
         if changed:

@@ -17,16 +17,15 @@ from sqlmodel import Session, col, select
 from model.activities import Activity, companion_schools_reached
 from model.milestone_kinds import MilestoneKind
 from model.plan_estimate import county_plan, school_facts
+from model.school_targets import device_standings, workshop_standings
 from model.tables import Milestone, Plan, School, User
 from rules import YearRules, load_rules, targets
 from states.activity import ActivityKind, Semester, plan_semesters, rate_text, semester_of
 from states.values import ItemType, Role
 
 NOT_TRACKED = "不由活動紀錄計算"
-# Targets that describe devices or the county's choice of schools, not activities held.
-UNTRACKED_KEYS = frozenset(
-    {"key_schools", "remote_one_device_schools", "non_remote_class_set_schools"}
-)
+# The county's choice of schools, not activities held.
+UNTRACKED_KEYS = frozenset({"key_schools"})
 
 
 @dataclass(frozen=True)
@@ -121,16 +120,26 @@ def _meeting_months(session: Session, county_id: int, year: int) -> int:
     return int(session.exec(query).one())
 
 
+def _per_school(session: Session, county_id: int, rules: YearRules) -> dict[str, int]:
+    """Teachers counted per school (baseline + this year, capped at 編制) and the
+    schools whose devices on hand meet 貳、二 (model/school_targets.py)."""
+    devices = device_standings(session, county_id, rules)
+    return {
+        "workshop_teachers": sum(s.counted for s in workshop_standings(session, county_id, rules)),
+        "remote_one_device_schools": sum(1 for s in devices if s.remote and s.met),
+        "non_remote_class_set_schools": sum(1 for s in devices if not s.remote and s.met),
+    }
+
+
 def achieved(session: Session, county_id: int, year: int, rules: YearRules) -> dict[str, int]:
     kinds = _by_kind(session, county_id, year, rules)
-    return {
+    return _per_school(session, county_id, rules) | {
         "self_learning_open_lessons": kinds[ActivityKind.open_lesson].in_festival,
         "open_lessons": _open_lesson_schools(
             session, county_id, year, rules.targets.open_lessons_per_school_min
         ),
         "sampled_schools": _sampled_schools(session, county_id, year, rules),
         "literacy_teachers": kinds[ActivityKind.literacy_training].qualified_teachers,
-        "workshop_teachers": kinds[ActivityKind.workshop].teachers,
         "moe_team_meetings": kinds[ActivityKind.working_meeting].with_moe_team,
         "parent_sessions": kinds[ActivityKind.parent_session].activities,
         "working_meetings": _meeting_months(session, county_id, year),

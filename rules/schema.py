@@ -223,6 +223,13 @@ class Sampling(_Frozen):
         return _check_max(value, info, "senior_high_numerator")
 
 
+class Devices(_Frozen):
+    remote_devices_per_person: Positive
+    remote_includes_teachers: StrictBool
+    classes_per_class_set: Positive
+    class_set_rounding: Rounding
+
+
 class Targets(_Frozen):
     remote_one_device_bp: BasisPoints
     non_remote_class_set_bp: BasisPoints
@@ -234,10 +241,11 @@ class Targets(_Frozen):
     key_schools_bp: BasisPoints
     parent_sessions_min: Count
     workshop_teachers_bp: BasisPoints
-    previous_year_workshop_teachers_bp: BasisPoints
+    workshop_counted_from_year: Positive
     literacy_teachers_bp: BasisPoints
     literacy_hours_min: Count
     guideline_workshops: Count
+    devices: Devices
     companion: Companion
     sampling: Sampling
 
@@ -443,6 +451,25 @@ class PreviousResults(_Frozen):
         return rows
 
 
+class ReportingDate(_Frozen):
+    """A date the ministry announces (「另行公布」): absent until known, then set in the app."""
+
+    date: Day | None = None
+    roll_to_working_day: StrictBool
+
+
+class Reporting(_Frozen):
+    plan_submission: ReportingDate
+    progress_report: ReportingDate
+    results_report: ReportingDate
+
+
+class SourceQuotes(_Frozen):
+    """Sentences of the source quoted verbatim where a refusal needs the source's words."""
+
+    sampling_schools: Annotated[StrictStr, Field(min_length=1)]
+
+
 # ------------------------------------------------------------------ the year
 class YearRules(_Frozen):
     year: Annotated[Positive, Field(ge=100, le=200)]
@@ -458,6 +485,8 @@ class YearRules(_Frozen):
     calendar: CalendarRules
     reminders: Reminders
     previous_results: PreviousResults
+    reporting: Reporting
+    source_quotes: SourceQuotes
 
 
 # ------------------------------------------------------------------ loading
@@ -526,6 +555,7 @@ def _cross_check(rules: YearRules, label: str) -> None:
     """Facts that span sections: deadlines must sit where the calendar can judge them."""
     _check_settlement_months(rules, label)
     _check_bands_in_force(rules, label)
+    _check_quotes(rules, label)
     period, cal = rules.period, rules.calendar
     checks = (
         (
@@ -553,6 +583,18 @@ def _cross_check(rules: YearRules, label: str) -> None:
     for key, day, low, high, problem in checks:
         if not low <= day <= high:
             raise RulesFileError(key, f"{problem} (目前是 {day})", label)
+
+
+def _check_quotes(rules: YearRules, label: str) -> None:
+    # The quote is shown beside the number the program checks: they must agree.
+    bp = rules.targets.sampling.schools_bp
+    shown = f"{bp / 100:g}%"
+    if shown not in rules.source_quotes.sampling_schools:
+        raise RulesFileError(
+            "source_quotes.sampling_schools",
+            f"引文須含 targets.sampling.schools_bp 的 {shown}",
+            label,
+        )
 
 
 def _check_settlement_months(rules: YearRules, label: str) -> None:

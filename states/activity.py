@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from forms.display import roc_date
+from forms.display import percent, roc_date
 from model.milestone_kinds import MilestoneKind
 from rules import YearRules
+from rules.school_targets import WORKSHOP_PARTS
 from states.evidence import is_whole
 from states.steps import COUNTY_ROLES, Step, rule
+from states.workshop import parse_attendees
 
 
 class ActivityKind(StrEnum):
@@ -68,7 +70,8 @@ SPECS: dict[ActivityKind, KindSpec] = {
         optional=_PEOPLE,
         flags=frozenset({"self_learning_festival"}),
     ),
-    ActivityKind.workshop: KindSpec("數位學習工作坊(一)(二)", False, frozenset({"teachers"})),
+    # The teachers trained are the attendees listed (states/workshop.py), not a typed count.
+    ActivityKind.workshop: KindSpec("數位學習工作坊(一)(二)", False),
     ActivityKind.literacy_training: KindSpec(
         "數位素養增能培訓", False, frozenset({"teachers", "hours"})
     ),
@@ -160,6 +163,9 @@ class ActivityDraft:
     evidence_sha256: str | None = None
     counts: dict[str, object] = field(default_factory=dict)
     flags: dict[str, object] = field(default_factory=dict)
+    # 數位學習工作坊 only: the parts held ((一) 1, (二) 2) and the sign-in sheet's text.
+    parts: tuple[object, ...] = ()
+    attendees: str | None = None
 
     @property
     def spec(self) -> KindSpec | None:
@@ -311,6 +317,29 @@ def semester_matches(ctx: ActivityContext) -> str | None:
     )
 
 
+@rule("activity.workshop_attendees")
+def workshop_attendees(ctx: ActivityContext) -> str | None:
+    """The teachers a workshop trained are counted from its sign-in sheet, per school."""
+    draft = ctx.draft
+    if draft.kind != ActivityKind.workshop:
+        if draft.parts or (draft.attendees or "").strip():
+            return "只有數位學習工作坊需要填寫場次別與出席教師。"
+        return None
+    problems = []
+    if not draft.parts:
+        problems.append("請選擇場次別：數位學習工作坊(一)、(二)或(一)及(二)")
+    elif any(part not in WORKSHOP_PARTS for part in draft.parts):
+        problems.append(f"場次別只能是 (一) 或 (二)（收到 {list(draft.parts)!r}）")
+    attendees, bad = parse_attendees(draft.attendees or "")
+    problems += bad
+    if not attendees and not bad:
+        problems.append(
+            "請填寫出席教師，每行一位：學校代碼 姓名（可由簽到表貼上；"
+            "請於「各校目標達成情形」頁登錄工作坊出席名單）"
+        )
+    return "；".join(problems) + "。" if problems else None
+
+
 @rule("activity.evidence")
 def evidence_given(ctx: ActivityContext) -> str | None:
     ref, digest = ctx.draft.evidence_ref, ctx.draft.evidence_sha256
@@ -333,14 +362,15 @@ GUARDS = (
     companion_days,
     flags_valid,
     semester_matches,
+    workshop_attendees,
     evidence_given,
 )
 
 
 # ------------------------------------------------------------------ rates
 def rate_text(achieved: int, target: int) -> str:
-    """B/A as a percentage with one decimal, floored so that 100.0% means truly reached."""
-    if target <= 0:
-        return "—"
-    tenths = achieved * 1000 // target
-    return f"{tenths // 10}.{tenths % 10}%"
+    """B/A as a percentage rounded half up to 0.1 % in integer arithmetic (4/6 → 66.7%),
+    except that a target not reached never shows as 100.0% (1999/2000 → 99.9%)."""
+    if 0 < achieved < target and achieved * 2000 + target >= 2000 * target:
+        return "99.9%"
+    return percent(achieved, target)

@@ -14,6 +14,7 @@ from statemachine import State, StateMachine
 from forms.display import amount as money
 from forms.labels import ITEM_LABELS, TARGET_LABELS
 from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
+from model.milestone_kinds import PLAN_SUBMISSION, RESULTS_REPORT
 from rules import BUSINESS_KEYS, SchoolFacts, YearRules, administration_fee
 from rules.targets import targets as minimum_targets
 from states.errors import Refusal
@@ -146,10 +147,19 @@ def targets_minimum(ctx: PlanContext) -> str | None:
         if not isinstance(value, int) or isinstance(value, bool):
             short.append(f"{name} 未填（至少 {money(minimum)}）")
         elif value < minimum:
-            short.append(f"{name} {money(value)}（至少 {money(minimum)}）")
+            short.append(f"{name} {money(value)}（至少 {money(minimum)}{_why(key, ctx.rules)}）")
     if not short:
         return None
     return "下列量化指標低於最低要求：" + "、".join(short) + "。"
+
+
+def _why(key: str, rules: YearRules) -> str:
+    """The source's words where the number is a reading of them."""
+    if key != "sampled_schools":
+        return ""
+    bp = rules.targets.sampling.schools_bp
+    return (f"；實施計畫說明伍、三、(七)3.(1)「{rules.source_quotes.sampling_schools}」，"
+            f"本系統依總校數 {bp / 100:g}%（無條件進位）計算")  # fmt: skip
 
 
 PART_TIME_ITEMS = (BudgetItem.principal_investigator, BudgetItem.co_investigator)
@@ -268,10 +278,22 @@ PLAN_MILESTONES = "plan.milestones"
 STEPS: dict[str, Step] = {
     s.event: s
     for s in (
-        Step("submit", "送出計畫（縣市主管核可）", SUPERVISOR, guards=SUBMIT_GUARDS),
+        Step(
+            "submit",
+            "送出計畫（縣市主管核可）",
+            SUPERVISOR,
+            guards=SUBMIT_GUARDS,
+            closes=(PLAN_SUBMISSION,),
+        ),
         Step("start_review", "開始審查", MINISTRY),
         Step("return_plan", "退回修正", MINISTRY, reason_required=True),
-        Step("resubmit", "修正後重新送出", SUPERVISOR, guards=SUBMIT_GUARDS),
+        Step(
+            "resubmit",
+            "修正後重新送出",
+            SUPERVISOR,
+            guards=SUBMIT_GUARDS,
+            closes=(PLAN_SUBMISSION,),
+        ),
         Step(
             "approve",
             "核定計畫",
@@ -282,7 +304,7 @@ STEPS: dict[str, Step] = {
             dated_by="approved_on",
         ),
         Step("start_execution", "開始執行", COUNTY_ROLES),
-        Step("submit_final_report", "提交成果報告", SUPERVISOR),
+        Step("submit_final_report", "提交成果報告", SUPERVISOR, closes=(RESULTS_REPORT,)),
         Step("close", "結案", MINISTRY),
     )
 }

@@ -77,7 +77,7 @@ def _refused(session: Session, kind: str, rule_id: str, **kwargs) -> TransitionR
 KINDS = {
     "meeting.working": dict(participants=12, moe_team=True),
     "open_lesson": dict(self_learning_festival=True, participants=30),
-    "training.workshop": dict(teachers=25),
+    "training.workshop": dict(parts=[1]),  # and its attendees: see the loop
     "training.literacy": dict(teachers=18, hours=3),
     "training.guideline": dict(participants=40),
     "parent_session": dict(participants=60),
@@ -92,6 +92,8 @@ def test_record_activity_stores_each_kind(demo):
     school = _schools(demo, staff.county_id, "國小")[0]
     for kind, fields in KINDS.items():
         extra = dict(fields, school_code=school.code) if kind in PER_SCHOOL else fields
+        if kind == "training.workshop":
+            extra = dict(fields, attendees=f"{school.code} 王小明")
         row = demo.get(Activity, _record(demo, kind, **extra).activity.id)
         assert (row.kind, row.county_id, row.year, row.held_on) == (
             kind,
@@ -101,7 +103,8 @@ def test_record_activity_stores_each_kind(demo):
         )
         assert row.school_id == (school.id if kind in PER_SCHOOL else None)
         assert row.evidence_ref == EVIDENCE and row.recorded_by == staff.id
-        assert {name: getattr(row, name) for name in fields} == fields
+        stored = {name: getattr(row, name) for name in fields if name != "parts"}
+        assert stored == {name: v for name, v in fields.items() if name != "parts"}
     assert _activities(demo) == len(KINDS)
 
 
@@ -162,9 +165,8 @@ def test_record_activity_at_an_unknown_school_code_is_refused(demo):
 
 
 BAD_COUNTS = [
-    ("training.workshop", dict(teachers=-1)),
-    ("training.workshop", dict(teachers=True)),
-    ("training.workshop", dict()),  # the teachers trained are required
+    # A workshop's teachers are its attendees, never a typed count.
+    ("training.workshop", dict(teachers=25, parts=[1], attendees="049001 王小明")),
     ("training.literacy", dict(teachers=10, hours=-3)),
     ("training.literacy", dict(teachers=10, hours=2.5)),
     ("parent_session", dict(teachers=5)),  # not a count a parent session has
@@ -256,10 +258,15 @@ def test_record_working_meeting_with_ministry_team_closes_the_next_team_meeting(
 
 def test_record_workshop_closes_its_milestones_when_the_plan_target_is_reached(demo):
     plan = demo.exec(select(Plan)).one()
-    target = plan.targets["workshop_teachers"]
-    assert _record(demo, "training.workshop", teachers=target - 1).closed == []
+    school = _schools(demo, _staff(demo).county_id)[0]
+    plan.targets = {**plan.targets, "workshop_teachers": 2}
+    sheet = f"{school.code} 王小明\n{school.code} 李大同"
+    assert _record(demo, "training.workshop", parts=[1], attendees=sheet).closed == []
+    one = f"{school.code} 王小明"
+    assert _record(demo, "training.workshop", parts=[2], attendees=one).closed == []
     assert _open(demo, "training.workshop")
-    closed = _record(demo, "training.workshop", teachers=1, held_on=date(2024, 9, 20)).closed
+    closed = _record(demo, "training.workshop", parts=[2], attendees=f"{school.code} 李大同",
+                     held_on=date(2024, 9, 20)).closed  # fmt: skip
     assert closed and {m.kind for m in closed} == {"training.workshop"}
     assert {m.done_on for m in closed} == {date(2024, 9, 20)}
     assert _open(demo, "training.workshop") == []

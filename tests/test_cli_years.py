@@ -43,8 +43,25 @@ def _rows(engine) -> tuple[int, int]:
         ("products", "import", "{schools}", "--year", "114"),
         ("budget", "estimate", "--schools", "{schools}", "--year", "114"),
         ("demo", "--year", "114", "--no-serve"),
+        ("workshops", "import-baseline", "{schools}", "--year", "114"),
+        ("devices", "import", "{schools}", "--year", "114"),
+        ("rules", "dates", "list", "114"),
+        ("rules", "dates", "set", "114", "plan", "2025-07-15", "--as", "moe.admin"),
+        (
+            "reports",
+            "submitted",
+            "progress",
+            "--county",
+            "新竹縣",
+            "--year",
+            "114",
+            "--on",
+            "2025-07-15",
+            "--as",
+            "hsq.staff1",
+        ),
     ],
-    ids=lambda args: " ".join(a for a in args[:2]),
+    ids=lambda args: " ".join(args[:3]),
 )
 def test_year_without_rules_exits_2_in_words(cli, engine, tmp_path, args):
     schools = tmp_path / "schools.csv"

@@ -55,8 +55,8 @@ HSINCHU_SCHOOLS = 87 + junior_high_count(87) + senior_high_count(87)
 PLAIN_PLAN_MILESTONES = 12 + 4 + 4 + 2 + 1 + 1
 # Opened by the approval on 2024-03-15: meetings March–January, 4 MOE-team meetings, the 5
 # yearly trainings/sessions, 2 semesters of companion visits; then 5 purchases decided
-# and the reimbursement's settlement deadline.
-STORY_MILESTONES = 11 + 4 + 5 + 2 + 5 + 1
+# and the reimbursement's settlement deadline; and the 3 reporting dates the admin announced.
+STORY_MILESTONES = 11 + 4 + 5 + 2 + 5 + 1 + 3
 STORY_END = date(2024, 11, 20)
 LETTER = "臺教資(三)字第1130012345號"
 MINISTRY = {Role.ministry_reviewer, Role.ministry_admin}
@@ -113,7 +113,7 @@ def test_generate_without_story_keeps_the_plain_rows(session):
     summary = generate(session, story=False)
     counts = summary.plans, summary.purchases, summary.activities, summary.transitions
     assert counts == (1, 6, 0, 0)
-    assert summary.milestones == PLAIN_PLAN_MILESTONES + HSINCHU_SCHOOLS + 6
+    assert summary.milestones == PLAIN_PLAN_MILESTONES + HSINCHU_SCHOOLS + 6 + 3  # 3 reporting
     assert session.exec(select(Plan)).one().status == PlanState.draft
     assert {p.status for p in _purchases(session)} == {PurchaseState.needs_collected}
     assert _count(session, TransitionLog) == 0
@@ -385,7 +385,10 @@ def test_generate_milestones_cover_every_kind_and_look_lived_in(session, demo):
     assert {m.due_on for m in disbursement} == {date(2024, 11, 30)}
     assert len([m for m in disbursement if m.done_on is None]) == 3  # 2 contracted, 1 verified
     assert by_kind[MilestoneKind.settlement_due][0].due_on == date(2025, 3, 31)
-    done = [m for m in milestones if m.done_on is not None]
+    # The plan's submission was done before the approval: on the day it was (re)submitted.
+    [submitted] = by_kind[MilestoneKind.plan_submission]
+    assert submitted.done_on == session.get(Plan, submitted.subject_id).submitted_on
+    done = [m for m in milestones if m.done_on is not None and m is not submitted]
     assert done and all(date(2024, 3, 15) <= m.done_on <= STORY_END for m in done)
     assert all(m.owner_id is not None for m in milestones)
 

@@ -2,6 +2,7 @@
 
 import shutil
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -48,7 +49,15 @@ def _break_plan(session: Session) -> None:
 
 
 def _sheet(data: bytes, name: str) -> list[list]:
-    return [list(row) for row in load_workbook(BytesIO(data))[name].iter_rows(values_only=True)]
+    rows = load_workbook(BytesIO(data))[name].iter_rows()
+    return [[_shown(cell) for cell in row] for row in rows]
+
+
+def _shown(cell):
+    # A 達成率 is a number with a % format: read it as the text it shows.
+    if cell.number_format == "0.0%" and cell.value is not None:
+        return f"{Decimal(str(cell.value)) * 100:.1f}%"
+    return cell.value
 
 
 # ------------------------------------------------------------------ both databases

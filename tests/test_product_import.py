@@ -10,7 +10,6 @@ from sqlmodel import Session, func, select
 from model.product_list import HEADERS, import_products, needs_data_clause, parse_products
 from model.tables import Product
 from model.tabular import ImportRejected, Row, TabularError
-from rules import load_rules
 
 YEAR = 113
 # Made-up vendors; the names spell the six data-clause products loosely, as lists do.
@@ -56,7 +55,7 @@ def test_import_products_stores_every_product_with_its_price(session, tmp_path):
 
 
 def test_import_products_marks_exactly_the_six_data_clause_products(session, tmp_path):
-    import_products(session, _write_csv(tmp_path / "list.csv", PRODUCTS), YEAR)
+    import_products(session, _write_csv(tmp_path / "list.csv", PRODUCTS), YEAR, CLAUSE_SERIALS)
 
     marked = {serial for serial, p in _products(session).items() if p.needs_data_clause}
     assert marked == CLAUSE_SERIALS
@@ -162,7 +161,7 @@ def test_parse_products_rejects_a_bad_list_without_a_database():
     rows = [Row(n, dict(zip(HEADERS, r, strict=True))) for n, r in enumerate(BAD_ROWS, start=2)]
 
     with pytest.raises(ImportRejected) as caught:
-        parse_products(rows, load_rules(YEAR).software.data_clause_products)
+        parse_products(rows)
 
     assert [str(p) for p in caught.value.problems] == BAD_LINES
 
@@ -182,3 +181,35 @@ def test_needs_data_clause_matches_rule_names_ignoring_case_and_spaces(name, exp
     keys = ["pagamo閱讀素養", "學習吧加分版", "hiteach", "天下雜誌", "國語日報", "loilonote"]
 
     assert needs_data_clause(name, keys) is expected
+
+
+def test_the_clause_flag_follows_the_serial_and_names_only_warn(session, tmp_path):
+    rows = [r[:] for r in PRODUCTS]
+    rows[0][1] = "PaGamO素養"  # a spelling name matching misses
+    report = import_products(session, _write_csv(tmp_path / "a.csv", rows), YEAR, CLAUSE_SERIALS)
+    assert {s for s, p in _products(session).items() if p.needs_data_clause} == CLAUSE_SERIALS
+    assert report.warnings == [
+        "第 2 列 11301-001「PaGamO素養」已標記須附資料條款，但名稱不像規則所列的六項產品，請確認序號"
+    ]
+    session.commit()
+    # Re-imported without serials: the flags stay with their serials.
+    again = import_products(session, _write_csv(tmp_path / "b.csv", rows), YEAR)
+    assert (again.updated, again.unchanged) == (0, 8)
+    assert {s for s, p in _products(session).items() if p.needs_data_clause} == CLAUSE_SERIALS
+
+
+def test_a_name_like_a_clause_product_without_its_serial_is_a_warning(session, tmp_path):
+    report = import_products(session, _write_csv(tmp_path / "a.csv", PRODUCTS), YEAR, ["11301-002"])
+    assert {s for s, p in _products(session).items() if p.needs_data_clause} == {"11301-002"}
+    assert (
+        len(report.warnings) == 5
+        and "11301-003「HiTeach 5 互動教學系統」名稱像" in (report.warnings[1])
+    )
+
+
+def test_a_clause_serial_not_in_the_list_stores_nothing(session, tmp_path):
+    from rules import InputError
+
+    with pytest.raises(InputError, match=r"11309-999 不在 a\.csv 中"):
+        import_products(session, _write_csv(tmp_path / "a.csv", PRODUCTS), YEAR, ["11309-999"])
+    assert _count(session) == 0

@@ -252,12 +252,42 @@ def test_import_schools_with_one_changed_row_updates_only_that_row(session, tmp_
     assert {c for c in before if before[c] != after[c]} == {code}
 
 
-def test_import_schools_adds_new_schools_and_keeps_those_left_out(session, tmp_path):
-    import_schools(session, _write_csv(tmp_path / "a.csv", [_row()]), YEAR)
+def test_reimport_replaces_the_countys_list_and_says_what_changed(session, tmp_path):
+    first = [_row(), _row(學校代碼="011302", 學校全銜="甲國小"), _row(學校代碼="011303")]
+    import_schools(session, _write_csv(tmp_path / "a.csv", first), YEAR)
+    taipei = _row(學校代碼="311301", 縣市別="臺北市", 學校全銜="臺北甲國小")
+    import_schools(session, _write_csv(tmp_path / "t.csv", [taipei]), YEAR)
 
-    report = import_schools(
-        session, _write_csv(tmp_path / "b.csv", [_row(學校代碼="011306")]), YEAR
-    )
+    again = [_row(**{"112年學生數": "999", "地區屬性": "偏遠"}), _row(學校代碼="011306")]
+    report = import_schools(session, _write_csv(tmp_path / "b.csv", again), YEAR)
 
-    assert (report.inserted, report.updated, report.unchanged) == (1, 0, 0)
-    assert set(_by_code(session)) == {"011301", "011306"}
+    name = _row()[9]
+    assert (report.inserted, report.updated, report.unchanged) == (1, 1, 0)
+    assert report.added == [("011306", name)]
+    [(code, _, columns)] = report.changed
+    assert code == "011301" and columns["students"][1] == 999 and columns["area"][1] == "偏遠"
+    assert report.removed == [("011302", "甲國小"), ("011303", name)]
+    # Another county's list is not in the file: it stays as it was.
+    assert set(_by_code(session)) == {"011301", "011306", "311301"}
+
+
+def test_reimport_keeps_a_school_that_records_refer_to_and_says_why(session, tmp_path):
+    from model.demo import generate
+    from model.tables import Milestone
+
+    generate(session, year=YEAR, county_name="新竹縣", story=False)
+    schools = list(session.exec(select(School).join(County).where(County.name == "新竹縣")))
+    used = {m.school_id for m in session.exec(select(Milestone)) if m.school_id is not None}
+    assert used, "the demo's plan has per-school milestones"
+    new = _row(學校代碼="049999", 縣市別="新竹縣", 學校全銜="新竹縣新設國小")
+    unused = len(schools) - len(used)
+
+    report = import_schools(session, _write_csv(tmp_path / "one.csv", [new]), YEAR)
+
+    assert {code for code, _, _ in report.kept} == {s.code for s in schools if s.id in used}
+    assert all("待辦事項" in why and "保留於名單中" in why for _, _, why in report.kept)
+    left = {
+        s.code for s in session.exec(select(School).join(County).where(County.name == "新竹縣"))
+    }
+    assert left == {"049999"} | {code for code, _, _ in report.kept}
+    assert len(report.removed) == unused

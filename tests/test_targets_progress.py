@@ -89,8 +89,11 @@ def test_progress_is_computed_from_the_recorded_activities(demo):
     _record(demo, "meeting.working", date(2024, 3, 5), moe_team=True)
     _record(demo, "meeting.working", date(2024, 3, 20))
     _record(demo, "meeting.working", date(2024, 4, 10), moe_team=True)
-    _record(demo, "training.workshop", date(2024, 6, 1), teachers=30)
-    _record(demo, "training.workshop", date(2024, 7, 1), teachers=12)
+    # Workshops: 王 completes (一) and (二) at A, 李 only (一); 陳 (一)(二) in one day at B.
+    _record(demo, "training.workshop", date(2024, 6, 1), parts=[1],
+            attendees=f"{a.code} 王小明\n{a.code} 李大同")  # fmt: skip
+    _record(demo, "training.workshop", date(2024, 7, 1), parts=[2], attendees=f"{a.code} 王小明")
+    _record(demo, "training.workshop", date(2024, 7, 2), parts=[1, 2], attendees=f"{b.code} 陳一")
     _record(demo, "training.literacy", date(2024, 6, 2), teachers=10, hours=3)
     _record(demo, "training.literacy", date(2024, 6, 3), teachers=7, hours=2)  # too short
     _record(demo, "training.guideline", date(2024, 8, 1), participants=35)
@@ -107,17 +110,19 @@ def test_progress_is_computed_from_the_recorded_activities(demo):
 
     assert set(got) == set(targets(school_facts(demo, county_id, 113), RULES))
     assert plan.targets["open_lessons"] == 113  # one per school of the demo county
-    assert got["open_lessons"] == Progress(113, 2, "1.7%")
+    assert got["open_lessons"] == Progress(113, 2, "1.8%")
     assert got["self_learning_open_lessons"].achieved == 2
-    assert got["working_meetings"] == Progress(12, 2, "16.6%")
+    assert got["working_meetings"] == Progress(12, 2, "16.7%")
     assert got["moe_team_meetings"] == Progress(4, 2, "50.0%")
-    assert got["workshop_teachers"] == Progress(120, 42, "35.0%")
+    assert got["workshop_teachers"] == Progress(120, 2, "1.6%")
     assert got["literacy_teachers"].achieved == 10
     assert got["guideline_workshops"] == Progress(1, 1, "100.0%")
-    assert got["parent_sessions"] == Progress(3, 2, "66.6%")
+    assert got["parent_sessions"] == Progress(3, 2, "66.7%")
     assert got["sampled_schools"].achieved == 2
-    for key in ("key_schools", "remote_one_device_schools", "non_remote_class_set_schools"):
-        assert got[key].achieved is None and got[key].rate_text == NOT_TRACKED
+    assert got["key_schools"].achieved is None and got["key_schools"].rate_text == NOT_TRACKED
+    # No devices imported: no school meets 貳、二 yet.
+    assert got["remote_one_device_schools"].achieved == 0
+    assert got["non_remote_class_set_schools"].achieved == 0
 
 
 def test_progress_counts_nothing_of_another_county(demo):

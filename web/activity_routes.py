@@ -162,12 +162,15 @@ def _page(request, db, user, county, year, *, values=None, problems=None, refusa
 @router.get("/activities")
 def activities_page(
     request: Request,
-    county_id: int | None = None,
+    county_id: str = "",
     year: int | None = None,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
-    county = _county(db, user, county_id)
+    # The county picker sends an empty value for 「請選擇」: no county chosen.
+    if county_id and not county_id.isdigit():
+        raise HTTPException(422, "網址中的「縣市」資料格式不正確（須為數字），請回到上一頁重新選擇。")
+    county = _county(db, user, int(county_id) if county_id else None)
     year = year or programme_year(db, request.app.state.today())
     try:
         load_rules(year)

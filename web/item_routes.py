@@ -31,6 +31,7 @@ from web.access import (
     require_writer,
     visible_item,
 )
+from web.confirmation import needs_confirmation
 from web.deadlines import Deadline, late_notes, step_deadlines
 from web.deps import current_user, flash, get_db, render
 from web.evidence_form import FieldSpec, field_specs, read_evidence, shown_day
@@ -40,19 +41,6 @@ from web.refusal_fields import Placed, place, required_fields
 from web.work_routes import list_page
 
 router = APIRouter()
-
-# Steps that leave the county's hands, or hand money over: shown once more before they go.
-CONFIRM_STEPS = {
-    (ItemType.plan, "submit"),
-    (ItemType.plan, "resubmit"),
-    (ItemType.plan, "approve"),
-    (ItemType.budget_change, "approve_change"),
-    (ItemType.reimbursement, "disburse"),
-    (ItemType.reimbursement, "disburse_tranche"),
-    (ItemType.reimbursement, "disburse_final"),
-    (ItemType.reimbursement, "submit_settlement"),
-    (ItemType.reimbursement, "resubmit_settlement"),
-}
 
 
 def _url(item_type: str, item_id: int) -> str:
@@ -96,10 +84,6 @@ def unconfirmed(step: Step) -> Refusal:
     return Refusal(
         "transition.confirm", f"「{step.title}」須在項目頁面逐件確認內容後送出，不能批次執行。"
     )
-
-
-def needs_confirmation(item_type: str, event: str) -> bool:
-    return (item_type, event) in CONFIRM_STEPS
 
 
 def _colleagues(db: Session, county_id: int | None) -> list[User]:

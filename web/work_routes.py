@@ -19,6 +19,7 @@ from web.access import (
     scope_county,
     sees_all,
 )
+from web.confirmation import needs_confirmation
 from web.deps import current_user, flash, get_db, render
 from web.export import Table, download, too_many
 from web.items import count_in_scope, county_names, item_title, items_in_scope, page_of
@@ -176,6 +177,8 @@ def list_page(
     events = lifecycle.events_from(state) if state in lifecycle.machine.states_map else []
     bulk = [lifecycle.steps[e] for e in events if e in lifecycle.steps]
     bulk = [s for s in bulk if s.evidence is None and role in s.roles and may_write(user)]
+    # A step that needs its confirmation page is taken one item at a time.
+    bulk = [s for s in bulk if not needs_confirmation(lifecycle.item_type, s.event)]
     table = lifecycle.table
     context = {
         "item_type": item_type,

@@ -15,7 +15,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from flows.jobs import milestones
-from flows.jobs.checks import RULE_TITLES
+from flows.jobs.checks import COUNTY_SUBJECT, RULE_TITLES, school_targets_url
 from flows.jobs.context import JobContext
 from flows.jobs.escalation import escalation_list
 from flows.jobs.milestones import CountyDue
@@ -149,4 +149,6 @@ def _url(ctx: JobContext, finding: Finding, plan_id: int | None) -> str:
     # A budget line is read on its plan's page.
     if plan_id is not None:
         return item_url(ctx.base_url, "plan", plan_id)
+    if finding.subject_type == COUNTY_SUBJECT:
+        return school_targets_url(ctx.base_url, finding.subject_id)
     return item_url(ctx.base_url, finding.subject_type, finding.subject_id)

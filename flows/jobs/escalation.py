@@ -17,7 +17,7 @@ from flows.jobs.milestones import OpenMilestone
 from flows.jobs.report import JobReport
 from flows.jobs.windows import escalation_windows, overdue_working_days
 from model.alerts import ESCALATION
-from model.tables import User
+from model.tables import Milestone, User
 from notifications import recipients
 from notifications.outbox import Outgoing, enqueue
 from notifications.render import (
@@ -37,24 +37,37 @@ from notifications.render import (
 def escalate_overdue(session: Session, ctx: JobContext) -> JobReport:
     report = JobReport("escalate", ctx.as_of)
     steps = ctx.rules.reminders.escalation
-    windows = escalation_windows(
-        ctx.as_of, ctx.calendar, tuple(s.after_working_days for s in steps)
-    )
-    if not windows:
+    thresholds = tuple(s.after_working_days for s in steps)
+    fired: dict[int, list[int]] = {}
+    # Each calendar's counties on their own: a county closed today (停班) escalates on its
+    # next working day, and a deadline that rolls past its closures is late only after.
+    for group in ctx.groups:
+        windows = escalation_windows(ctx.as_of, group.calendar, thresholds)
+        for window, threshold in zip(windows, thresholds, strict=False):
+            # A rolled deadline is late once a working day has passed since it: its last
+            # stored date still in the window is the (threshold+1)-th working day back.
+            rolled_upto = group.calendar.add_working_days(ctx.as_of, -(threshold + 1))
+            ids = milestones.fire(
+                session, kind=ESCALATION, window=window, as_of=ctx.as_of, year=ctx.year,
+                after_level=window.level - 1 if window.level > 1 else None,
+                where=group.where(Milestone.county_id),
+                rolled=(ctx.rolling_kinds, rolled_upto),
+            )  # fmt: skip
+            fired.setdefault(window.level, []).extend(ids)
+    if not fired:
         report.skipped = "非工作日，不發逾期通報"
         return report
     mails: list[Outgoing] = []
-    for window, step in zip(windows, steps, strict=True):
-        ids = milestones.fire(
-            session, kind=ESCALATION, window=window, as_of=ctx.as_of, year=ctx.year,
-            after_level=window.level - 1 if window.level > 1 else None,
-        )  # fmt: skip
-        report.add(f"逾期第 {window.level} 級", len(ids))
+    for level, step in enumerate(steps, start=1):
+        if level not in fired:
+            continue
+        ids = sorted(fired[level])
+        report.add(f"逾期第 {level} 級", len(ids))
         if step.to == "owner":
             due = milestones.load(session, ids, ctx.base_url)
-            mails += _owner_mails(session, ctx, due, window.level)
+            mails += _owner_mails(session, ctx, due, level)
         else:
-            mails += _summary_mails(session, ctx, ids, window.level, step.to)
+            mails += _summary_mails(session, ctx, ids, level, step.to)
     report.queued = enqueue(session, mails, domain=ctx.mail_domain)
     return report
 
@@ -86,7 +99,8 @@ def _owner_mails(
     for owner_id, items in by_owner.items():
         owner = owners[owner_id]
         lines = [
-            EscalationLine(m.view, overdue_working_days(m.due_on, ctx.as_of, ctx.calendar),
+            EscalationLine(m.view, overdue_working_days(m.due_on, ctx.as_of,
+                                                        ctx.calendar_of(m.county_id)),
                            owner.display_name)
             for m in items
         ]  # fmt: skip
@@ -143,14 +157,15 @@ def escalation_list(
 ) -> EscalationList:
     """One reader's counties as a mail shows them: the same as EscalationList.of() over
     every item, which lists the longest overdue (= the earliest due) first."""
-    cal, as_of = ctx.calendar, ctx.as_of
+    as_of, cal = ctx.as_of, ctx.calendar_of
 
     def line(m: OpenMilestone) -> EscalationLine:
+        late = overdue_working_days(m.due_on, as_of, cal(m.county_id))
         if owners is None:
-            return EscalationLine(m.view, overdue_working_days(m.due_on, as_of, cal))
+            return EscalationLine(m.view, late)
         owner = owners.get(m.owner_id)
         name = owner.display_name if owner else "（未指定）"
-        return EscalationLine(m.view, overdue_working_days(m.due_on, as_of, cal), name)
+        return EscalationLine(m.view, late, name)
 
     total = sum(due.count for due in counties)
     earliest = sorted((m for due in counties for m in due.earliest), key=lambda m: (m.due_on, m.id))
@@ -159,8 +174,9 @@ def escalation_list(
     if total > len(shown):
         summaries = [
             CountySummary(
-                due.county, due.count, due.kinds, overdue_working_days(due.last_due, as_of, cal),
-                overdue_working_days(due.first_due, as_of, cal), due.amount,
+                due.county, due.count, due.kinds,
+                overdue_working_days(due.last_due, as_of, cal(due.county_id)),
+                overdue_working_days(due.first_due, as_of, cal(due.county_id)), due.amount,
                 overdue_list_url(ctx.base_url, due.county_id),
             )
             for due in sorted(counties, key=lambda due: -due.count)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Integer,
     String,
@@ -71,11 +72,16 @@ def fire(
     as_of: date,
     year: int,
     after_level: int | None = None,
+    where: ColumnElement[bool] | None = None,
+    rolled: tuple[frozenset[str], date] | None = None,
 ) -> list[int]:
     """Record `kind` at `window.level` for every open milestone due in the window.
 
     With `after_level`, only milestones whose alert at that level fired on an earlier
     day: escalation goes step by step, so a late first run does not fire every step at once.
+    `where` narrows the milestones (to the counties of one calendar); `rolled` gives the
+    kinds whose deadline rolls to a working day and the latest stored date that is due
+    in the window once rolled.
     """
     m = Milestone
     fired_before = exists().where(
@@ -95,7 +101,16 @@ def fire(
     if window.after is not None:
         conditions.append(m.due_on > window.after)
     if window.upto is not None:
-        conditions.append(m.due_on <= window.upto)
+        upto = m.due_on <= window.upto
+        if rolled is not None and rolled[0]:
+            kinds, rolled_upto = sorted(rolled[0]), rolled[1]
+            upto = or_(
+                and_(col(m.kind).in_(kinds), m.due_on <= rolled_upto),
+                and_(col(m.kind).not_in(kinds), upto),
+            )
+        conditions.append(upto)
+    if where is not None:
+        conditions.append(where)
     due = select(
         m.id,
         literal(kind, String),

@@ -17,6 +17,7 @@ from flows.jobs.milestones import OpenMilestone
 from flows.jobs.report import JobReport
 from flows.jobs.windows import reminder_windows
 from model.alerts import REMINDER
+from model.tables import Milestone
 from notifications.outbox import Outgoing, enqueue
 from notifications.recipients import OWNER_WHY, takes_digest, users_by_id
 from notifications.render import Reader, ReminderLine, render_reminders
@@ -24,15 +25,22 @@ from notifications.render import Reader, ReminderLine, render_reminders
 
 def send_reminders(session: Session, ctx: JobContext) -> JobReport:
     report = JobReport("remind", ctx.as_of)
-    windows = reminder_windows(ctx.as_of, ctx.calendar, ctx.rules.reminders.offsets_working_days)
-    if not windows:
+    fired: list[int] = []
+    counted: dict[int, int] = {}
+    # Each calendar's counties on their own: a county closed today (停班) gets its
+    # reminders on its next working day, the others today.
+    for group in ctx.groups:
+        offsets = ctx.rules.reminders.offsets_working_days
+        for window in reminder_windows(ctx.as_of, group.calendar, offsets):
+            ids = milestones.fire(session, kind=REMINDER, window=window, as_of=ctx.as_of,
+                                  year=ctx.year, where=group.where(Milestone.county_id))  # fmt: skip
+            counted[window.level] = counted.get(window.level, 0) + len(ids)
+            fired += ids
+    if not counted:
         report.skipped = "非工作日，不寄提醒"
         return report
-    fired: list[int] = []
-    for window in windows:
-        ids = milestones.fire(session, kind=REMINDER, window=window, as_of=ctx.as_of, year=ctx.year)
-        report.add(f"提醒（前 {window.level} 個工作天）", len(ids))
-        fired += ids
+    for level in sorted(counted):
+        report.add(f"提醒（前 {level} 個工作天）", counted[level])
     due = milestones.load(session, fired, ctx.base_url)
     report.queued = enqueue(session, _mails(session, ctx, due), domain=ctx.mail_domain)
     return report
@@ -41,7 +49,7 @@ def send_reminders(session: Session, ctx: JobContext) -> JobReport:
 def reminder_line(ctx: JobContext, m: OpenMilestone) -> ReminderLine:
     """The working days actually left, not the offset of the window: a reminder caught up
     late, or for a due date on a weekend, would otherwise state the wrong number."""
-    cal = ctx.calendar
+    cal = ctx.calendar_of(m.county_id)
     return ReminderLine(
         m.view, cal.working_days_between(ctx.as_of, m.due_on), cal.is_working_day(m.due_on)
     )

@@ -22,6 +22,7 @@ from flows.jobs.checks import RULE_TITLES, Check, Hit, checks
 from flows.jobs.context import JobContext
 from flows.jobs.report import JobReport
 from flows.jobs.windows import digest_period
+from model.reporting_dates import sync_milestones
 from model.tables import County, Finding
 from notifications import recipients
 from notifications.outbox import Outgoing, dialect_insert, enqueue
@@ -42,6 +43,8 @@ def compliance_sweep(session: Session, contexts: list[JobContext]) -> JobReport:
     as_of = ctx.as_of
     report = JobReport("sweep", as_of)
     counties = dict(session.exec(select(County.id, County.name)).all())
+    for c in contexts:  # plans created since a reporting date was set get theirs
+        sync_milestones(session, c.rules)
     today = [check for c in contexts for check in checks(c)]
     unfiled, resolved = [], 0
     for rule_id in RULE_TITLES:

@@ -7,6 +7,7 @@ import model.activities
 import model.alerts
 import model.assignments
 import model.files
+import model.school_targets
 import model.tables  # noqa: F401
 from model.db import make_engine
 

@@ -1,7 +1,7 @@
 """purchase: the 採購金額 kept apart from the award amount
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 23:20:00
 
 The procurement band is judged on the 採購金額 fixed before tendering (政府採購法施行細則
@@ -12,8 +12,8 @@ the column stays empty for them rather than guessing one from the award.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0010"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
