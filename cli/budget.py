@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import fail, print_json, reports_errors
+from cli.common import YEAR_HELP, chosen_year, fail, print_json, reports_errors
 from forms.estimate_text import ADMINISTRATION_NOTE, render
 from model.school_list import read_school_file
 from rules import SchoolFacts, estimate, load_rules, targets
@@ -33,18 +33,20 @@ def _one_county(rows, county: str | None) -> tuple[str, list]:
 @reports_errors
 def estimate_command(
     schools: Path = typer.Option(..., exists=True, dir_okay=False, help="附錄學校名單 (CSV/XLSX)"),
-    year: int = typer.Option(113, help="計畫年度 (民國)"),
+    year: int | None = typer.Option(None, help=YEAR_HELP),
     county: str | None = typer.Option(None, help="名單含多個縣市時指定其一"),
     workshops: int = typer.Option(0, min=0, help="教師增能研習場次"),
     companion_schools: int = typer.Option(0, min=0, help="入校入班陪伴參與校數"),
     devices: int = typer.Option(0, min=0, help="既有學習載具臺數"),
-    mdm_fee: int = typer.Option(0, min=0, help="每臺 4 年 MDM 授權費 (元)"),
+    mdm_fee: int = typer.Option(
+        0, min=0, help="每臺 MDM 使用授權費 (元；授權年數見年度規則 budget.mdm.licence_years)"
+    ),
     periods_per_school: int = typer.Option(0, min=0, help="每校代理代課節數"),
     per_head: int | None = typer.Option(None, min=0, help="數位內容每位師生補助額 (元)"),
     as_json: bool = typer.Option(False, "--json", help="輸出 JSON"),
 ) -> None:
     """依學校名單計算教育部預估補助數與預期績效指標。"""
-    rules = load_rules(year)
+    rules = load_rules(chosen_year(year))
     name, rows = _one_county(read_school_file(schools), county)
     facts = _facts(rows)
     est = estimate(

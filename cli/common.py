@@ -40,6 +40,23 @@ def parse_day(text: str | None, option: str) -> date | None:
         raise  # unreachable: fail exits
 
 
+YEAR_HELP = "計畫年度（民國）；省略時為有規則檔的最近一年"
+
+
+def chosen_year(year: int | None) -> int:
+    """The year asked for, else the latest year with a rules file (never a year in code)."""
+    from rules import available_years
+
+    if year is not None:
+        return year
+    years = available_years()
+    if not years:
+        fail(
+            "找不到任何年度的規則檔（rules/<年度>.toml）；請先建立規則檔或設定 JINGJIN_RULES_DIR。"
+        )
+    return years[-1]
+
+
 def exit_code_for(error: JingjinError) -> int:
     return getattr(error, "exit_code", EXIT_INPUT)
 

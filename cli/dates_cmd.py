@@ -22,8 +22,9 @@ def dates_list(year: int = typer.Argument(..., help="計畫年度（民國）"))
     from model.reporting_dates import reporting_dates
     from rules import load_rules
 
+    rules = load_rules(year)  # a year without rules is refused in words
     with database() as session:
-        for due in reporting_dates(session, load_rules(year)):
+        for due in reporting_dates(session, rules):
             typer.echo(f"{due.name}\t{due.title}\t{_due_text(due)}")
         _print_history(session, year)
 
@@ -38,7 +39,9 @@ def dates_set(
 ) -> None:
     """設定或變更報送期限（限教育部管理者）；各縣市的待辦事項隨之建立或改期。"""
     from model.reporting_dates import set_reporting_date
+    from rules import load_rules
 
+    load_rules(year)  # a year without rules is refused in words, before anything is read
     with database() as session:
         due = set_reporting_date(session, find_user(session, as_user), year, kind,
                                  parse_day(day, "期限"))  # fmt: skip
@@ -76,7 +79,9 @@ def report_submitted(
 ) -> None:
     """登錄縣市已提交管考或成果資料（限該縣市承辦或主管）。"""
     from model.reporting_dates import record_report
+    from rules import load_rules
 
+    load_rules(year)
     with database() as session:
         c = find_county(session, county)
         m = record_report(session, find_user(session, as_user), c, year, kind,

@@ -16,7 +16,7 @@ from datetime import date
 import typer
 from sqlmodel import select
 
-from cli.common import reports_errors
+from cli.common import YEAR_HELP, chosen_year, reports_errors
 from forms.display import roc_date
 from forms.estimate_text import render
 from model.db import get_engine, session_scope
@@ -32,7 +32,7 @@ from states.values import Role
 
 @reports_errors
 def demo_command(
-    year: int = typer.Option(113, help="計畫年度 (民國)"),
+    year: int | None = typer.Option(None, help=YEAR_HELP),
     county: str = typer.Option("新竹縣", help="示範縣市"),
     all_counties: bool = typer.Option(False, "--all-counties", help="產生全部 22 縣市的示範資料"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="印出後啟動網頁與排程"),
@@ -42,10 +42,11 @@ def demo_command(
     ),
 ) -> None:
     """建立資料庫、載入年度規則與示範資料，印出示範縣市的預估補助數與指標，再啟動網頁與排程。"""
+    year = chosen_year(year)
+    rules = load_rules(year)  # a year without rules stops here, before the database is touched
     day = _pin_today(today, year)
     engine = get_engine()
     upgrade(engine)
-    rules = load_rules(year)
     with session_scope(engine) as session:
         ensure_counties(session)
         ensure_year(session, year)

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import typer
 
-from cli.common import database, fail, reports_errors
+from cli.common import YEAR_HELP, chosen_year, database, fail, reports_errors
 from forms.render import FORMATS, render
+from rules import load_rules
 
 app = typer.Typer(help="產生計畫文件（實施計畫、經費申請表、量化目標達成情形、學校名單）",
                   no_args_is_help=True)  # fmt: skip
@@ -30,7 +31,7 @@ def _command(kind: str):
     @reports_errors
     def command(
         county: str = typer.Option(..., help="縣市名稱或代碼，例如 新竹縣 或 HSQ"),
-        year: int = typer.Option(113, help="計畫年度 (民國)"),
+        year: int | None = typer.Option(None, help=YEAR_HELP),
         fmt: str | None = typer.Option(
             None, "--format", help="html、pdf、ods 或 xlsx；省略時依 --out 副檔名"
         ),
@@ -40,6 +41,8 @@ def _command(kind: str):
         ),
     ) -> None:
         chosen = _format(fmt, out)
+        year = chosen_year(year)
+        load_rules(year)  # a year without rules is refused in words
         with database() as session:
             content = render(session, kind, county, year, chosen, draft=draft)
         out.write_bytes(content)

@@ -5,16 +5,17 @@ from pathlib import Path
 import typer
 from sqlmodel import select
 
-from cli.common import database, reports_errors
+from cli.common import YEAR_HELP, chosen_year, database, reports_errors
 from model.product_list import import_products
 from model.school_list import COLUMN_LABELS, import_schools
 from model.tables import Product
+from rules import load_rules
 
 schools_app = typer.Typer(help="附錄學校名單", no_args_is_help=True)
 products_app = typer.Typer(help="校園數位內容與教學軟體選購名單", no_args_is_help=True)
 
 FILE = typer.Argument(..., exists=True, dir_okay=False, help="CSV (UTF-8 / Big5) 或 XLSX")
-YEAR = typer.Option(113, help="計畫年度 (民國)")
+YEAR = typer.Option(None, help=YEAR_HELP)
 
 
 def _report(what: str, report) -> None:
@@ -27,8 +28,10 @@ def _report(what: str, report) -> None:
 
 @schools_app.command("import")
 @reports_errors
-def import_schools_command(file: Path = FILE, year: int = YEAR) -> None:
+def import_schools_command(file: Path = FILE, year: int | None = YEAR) -> None:
     """匯入學校名單；任何一列有誤則整批不匯入並列出每一列錯誤。"""
+    year = chosen_year(year)
+    load_rules(year)  # the year first: a list for a year without rules is never read
     with database() as session:
         report = import_schools(session, file, year)
     _report(f"{year} 年度學校名單", report)
@@ -64,12 +67,14 @@ def _changes(report) -> None:
 @reports_errors
 def import_products_command(
     file: Path = FILE,
-    year: int = YEAR,
+    year: int | None = YEAR,
     clause: list[str] = typer.Option(
         None, "--clause", help="須附資料條款的產品序號（可重複；省略則沿用先前的標記）"
     ),
 ) -> None:
     """匯入選購名單；任何一列有誤則整批不匯入並列出每一列錯誤。"""
+    year = chosen_year(year)
+    load_rules(year)
     with database() as session:
         report = import_products(session, file, year, clause or None)
         flagged = session.exec(

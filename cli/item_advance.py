@@ -19,6 +19,7 @@ from model.tables import Milestone
 from model.workflow import Lifecycle, advance, load_item
 from states.evidence import (
     ATTENDEE_ROLES,
+    PROCUREMENT_METHODS,
     DisbursementRequest,
     MeetingRecord,
     ProcurementRecord,
@@ -138,8 +139,14 @@ EVIDENCE_OPTIONS = (
         str | None,
         _opt(
             "--method",
-            "採購方式：small_purchase、three_quotes、restricted_justified、open、selective、restricted",
+            "採購方式：" + "、".join(f"{k}（{v}）" for k, v in PROCUREMENT_METHODS.items()),
         ),
+    ),
+    EvidenceOption(
+        "procurement_amount",
+        "procurement_amount",
+        int | None,
+        _opt("--procurement-amount", _about(ProcurementRecord, "procurement_amount"), min=0),
     ),
     EvidenceOption(
         "awarded_on",

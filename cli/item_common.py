@@ -31,6 +31,7 @@ FIELD_LABELS = {
     "disbursed": "已撥付金額",
     "spent": "實支金額",
     "award_date": "決標日期",
+    "procurement_amount": "採購金額",
     "disbursement_requested_on": "請撥日期",
     "submitted_on": "送出日期",
     "approved_on": "核定日期",
@@ -39,7 +40,9 @@ FIELD_LABELS = {
     "created_at": "建立時間",
     "version": "版本",
 }
-MONEY_FIELDS = frozenset({"amount", "approved_amount", "subsidy", "disbursed", "spent"})
+MONEY_FIELDS = frozenset(
+    {"amount", "procurement_amount", "approved_amount", "subsidy", "disbursed", "spent"}
+)
 NOT_SHOWN = frozenset({"synthetic"})
 
 

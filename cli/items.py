@@ -12,7 +12,15 @@ from typing import Any
 import typer
 from sqlmodel import Session, select
 
-from cli.common import database, fail, parse_day, print_json, reports_errors
+from cli.common import (
+    YEAR_HELP,
+    chosen_year,
+    database,
+    fail,
+    parse_day,
+    print_json,
+    reports_errors,
+)
 from cli.item_advance import advance_command_for, json_object
 from cli.item_common import (
     AS_HELP,
@@ -34,6 +42,7 @@ from forms.display import ljust, ntd, roc_datetime
 from model.lifecycles import LIFECYCLES
 from model.tables import County, Plan, User
 from model.workflow import Lifecycle, actor_of, history, load_item
+from rules import load_rules
 from states.values import ItemType
 from web.facts import item_sheet, sheet_lines
 
@@ -51,6 +60,10 @@ def lifecycle_app(lifecycle: Lifecycle) -> typer.Typer:
     app.command("advance")(advance_command_for(lifecycle))
     app.command("history")(_history_command(lifecycle))
     app.command("list")(_list_command(lifecycle))
+    if lifecycle.item_type == ItemType.plan:
+        from cli.plan_edit import plan_edit_command
+
+        app.command("edit")(plan_edit_command)
     return app
 
 
@@ -61,12 +74,14 @@ def _new_purchase(lifecycle: Lifecycle) -> Callable:
         as_user: str = typer.Option(..., "--as", help=AS_HELP),
         title: str = typer.Option(..., "--title", help="採購名稱"),
         amount: int = typer.Option(0, "--amount", min=0, help="預估金額（元）"),
-        year: int = typer.Option(113, "--year", help="計畫年度（民國）"),
+        year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """建立一筆軟體採購（需求彙整中）。"""
         from model.purchases import create_purchase
 
+        year = chosen_year(year)
+        load_rules(year)  # the year first: nothing is looked up for a year without rules
         with database() as session:
             user = find_user(session, as_user)
             row = create_purchase(session, user, title=title, year=year, amount=amount)
@@ -80,11 +95,13 @@ def _new_plan(lifecycle: Lifecycle) -> Callable:
     def new(
         as_user: str = typer.Option(..., "--as", help=AS_HELP),
         county: str | None = typer.Option(None, "--county", help="縣市代碼或名稱（預設本人縣市）"),
-        year: int = typer.Option(113, "--year", help="計畫年度（民國）"),
+        year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """建立縣市實施計畫（草稿）。"""
         create = _creator(lifecycle, "model.plans", "create_plan")
+        year = chosen_year(year)
+        load_rules(year)
         with database() as session:
             user = find_user(session, as_user)
             county_id = find_county(session, county).id if county else user.county_id
@@ -320,6 +337,8 @@ def _list_command(lifecycle: Lifecycle) -> Callable:
         """列出項目，可依縣市、狀態、年度篩選。"""
         if state is not None and state not in states:
             fail(f"沒有「{state}」這個狀態。可用的狀態：{'、'.join(states)}")
+        if year is not None:
+            load_rules(year)  # a year without rules is refused in words, not listed empty
         with database() as session:
             user = reader(session, as_user)
             county_id = find_county(session, county).id if county else None

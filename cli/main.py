@@ -4,6 +4,7 @@ import typer
 
 from cli import budget, db, demo, diagram, flows_cmd, forms_cmd, imports, items, rules_cmd, web_cmd
 from cli.dates_cmd import closures_app, reports_app
+from cli.findings_cmd import findings_command
 from cli.reviewers_cmd import app as reviewers_app
 from cli.school_targets_cmd import devices_app, workshops_app
 
@@ -25,6 +26,7 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(closures_app, name="closures")
 app.command("demo")(demo.demo_command)
 flows_cmd.register(app)
+app.command("findings")(findings_command)
 items.register(app)
 app.command("diagram")(diagram.diagram_command)
 app.command("web")(web_cmd.web_command)

@@ -62,7 +62,7 @@ def _line_row(data: PlanData, item: BudgetItem) -> BudgetRow:
 
 def _block(data: PlanData, group) -> BudgetBlock:
     parts = tuple(_line_row(data, item) for item in group.items)
-    notes = tuple(fill_blanks(note, data.plan.inputs) for note in group.notes)
+    notes = tuple(fill_blanks(note, data.plan.inputs, data.rules) for note in group.notes)
     item = BudgetRow(
         code=group.number,
         title=group.title,
@@ -90,8 +90,11 @@ def budget_doc(data: PlanData, title: str | None = None) -> BudgetDoc:
         for note in REMARKS
     ]
     return BudgetDoc(
-        heading=heading(title or f"{data.year} 年中小學實施計畫經費申請表--{data.county.name}",
-                        data.county.name, data.year),
+        heading=heading(
+            title or f"{data.year} 年中小學實施計畫經費申請表--{data.county.name}",
+            data.county.name,
+            data.year,
+        ),
         blocks=blocks,
         total=BudgetRow(
             code="",

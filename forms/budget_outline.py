@@ -1,11 +1,13 @@
 """The fixed wording of the 經費申請表 (附件 柒): its seven items, their 編列說明 and notes.
 
 A "○" in a 編列說明 is a blank the county fills; BLANKS names the plan input that fills
-it, so the document shows the county's number where it has one.
+it, so the document shows the county's number where it has one. The year's numbers in
+the wording (licence years, the 行政管理費 rates and cap) come from the rules file.
 """
 
 from typing import NamedTuple
 
+from rules import YearRules
 from states.values import BudgetItem
 
 
@@ -76,7 +78,7 @@ GROUPS: tuple[BudgetGroup, ...] = (
         (
             "由本縣(市)統一彙整學校需求後提出申請。",
             "業將學校既有學習載具之使用年限及 MDM 安裝效益納入考量。",
-            "4 年使用授權費{mdm_fee}元*{devices}臺。",
+            "{licence_years} 年使用授權費{mdm_fee}元*{devices}臺。",
         ),
     ),
     BudgetGroup(
@@ -96,8 +98,8 @@ GROUPS: tuple[BudgetGroup, ...] = (
         (BudgetItem.administration,),
         (
             "補助項目包含數位學習推動辦公室所需水電費、電話費、(行政用)設備維護費等。",
-            "業務費 300 萬元(含)以下者，按業務費*10%以內編列，超過 300 萬元以上部分，按超過部分"
-            "*5%以內編列；編列上限為 60 萬元。",
+            "業務費 {adm_threshold}(含)以下者，按業務費*{adm_low}以內編列，超過 {adm_threshold}以上"
+            "部分，按超過部分*{adm_high}以內編列；編列上限為 {adm_cap}。",
         ),
     ),
 )
@@ -118,9 +120,30 @@ REMARKS: tuple[str, ...] = (
 )
 
 
-def fill_blanks(text: str, inputs: dict) -> str:
+def fill_blanks(text: str, inputs: dict, rules: YearRules) -> str:
     values = {key: _blank(inputs.get(key)) for key in BLANKS}
-    return text.format(**values)
+    return text.format(**values, **rule_words(rules))
+
+
+def rule_words(rules: YearRules) -> dict[str, object]:
+    adm = rules.budget.administration
+    return {
+        "licence_years": rules.budget.mdm.licence_years,
+        "adm_threshold": _money_words(adm.threshold),
+        "adm_low": _percent(adm.low_rate_bp),
+        "adm_high": _percent(adm.high_rate_bp),
+        "adm_cap": _money_words(adm.cap),
+    }
+
+
+def _money_words(amount: int) -> str:
+    # The template writes round amounts in 萬元 (300 萬元), others in 元.
+    return f"{amount // 10000:,} 萬元" if amount % 10000 == 0 else f"{amount:,} 元"
+
+
+def _percent(bp: int) -> str:
+    whole, rest = divmod(bp, 100)
+    return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}".rstrip("0") + "%"
 
 
 def _blank(value: object) -> str:

@@ -63,9 +63,9 @@ def plan_doc(data: PlanData) -> PlanDoc:
     return PlanDoc(
         heading=heading(plan_title(county, data.year), county, data.year),
         sections=_sections(data),
-        previous_year=data.year - 1,
+        previous_year=data.rules.previous_results.year,
         previous_results=previous_results(data),
-        previous_results_note=PREVIOUS_RESULTS_NOTE.format(year=data.year - 1),
+        previous_results_note=PREVIOUS_RESULTS_NOTE.format(year=data.rules.previous_results.year),
         targets=_targets(data),
         budget=budget,
         schools=schools_doc(data),

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from forms.display import percent, roc_date
 from forms.heading import Heading, heading, plan_title
 from forms.labels import TARGET_LABELS
-from forms.outline import COUNTY_PLANNED, PREVIOUS_RESULT_ROWS, PREVIOUS_RESULTS_KEY
+from forms.outline import COUNTY_PLANNED, PREVIOUS_RESULTS_KEY
 from forms.plan_data import PlanData
 from model.clock import today
 from model.milestone_kinds import MilestoneKind
@@ -76,7 +76,7 @@ def previous_results(data: PlanData) -> list[ResultRow]:
     stored = data.plan.sections.get(PREVIOUS_RESULTS_KEY)
     stored = stored if isinstance(stored, dict) else {}
     rows = []
-    for spec in PREVIOUS_RESULT_ROWS:
+    for spec in data.rules.previous_results.rows:
         entry = stored.get(spec.key)
         entry = entry if isinstance(entry, dict) else {}
         target = _int_or_none(entry.get("target"))

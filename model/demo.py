@@ -15,6 +15,7 @@ milestones, a blank slate for tests that walk the lifecycles themselves.
 from __future__ import annotations
 
 import random
+from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -346,7 +347,10 @@ def _announce_reporting_dates(session: Session, rules: YearRules) -> None:
     first = rules.calendar.first_year
     for name, (years, month, day) in DEMO_REPORTING_DATES.items():
         if name not in known:
-            set_reporting_date(session, admin, rules.year, name, date(first + years, month, day))
+            # 2/29 in a leap year is the month's last day in any other year.
+            year = first + years
+            due = date(year, month, min(day, monthrange(year, month)[1]))
+            set_reporting_date(session, admin, rules.year, name, due)
     sync_milestones(session, rules)
 
 
@@ -443,6 +447,7 @@ def _month_end(year: int, month: int) -> date:
 
 def _plan_dues(plan: Plan, rules: YearRules) -> list[Due]:
     roc, g = rules.year, rules.period.start.year
+    moe = rules.targets.moe_team_meetings_min  # spread evenly over the year's months
 
     def due(kind: MilestoneKind, title: str, day: date) -> Due:
         return Due(kind, title, day, ItemType.plan.value, plan.id)
@@ -451,8 +456,8 @@ def _plan_dues(plan: Plan, rules: YearRules) -> list[Due]:
     return [
         *(due(K.working_meeting, f"{roc}年{m}月{K.working_meeting.title}", _month_end(g, m))
           for m in range(1, 13)),
-        *(due(K.moe_team_meeting, f"第{q}次{K.moe_team_meeting.title}", _month_end(g, 3 * q))
-          for q in range(1, 5)),
+        *(due(K.moe_team_meeting, f"第{q}次{K.moe_team_meeting.title}",
+              _month_end(g, -(-12 * q // moe))) for q in range(1, moe + 1)),
         *(due(K.workshop, f"{K.workshop.title}（第{q}季場次）", _month_end(g, 3 * q))
           for q in range(1, 5)),
         due(K.literacy_training, f"{K.literacy_training.title}（上半年）", date(g, 6, 30)),

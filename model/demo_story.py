@@ -338,22 +338,20 @@ def _meeting(cast: Cast, pick: PurchasePick, day: date, rules: YearRules) -> dic
     }
 
 
-def award_amount(amount: int, rules: YearRules) -> int:
-    """About 2 % under the estimate, unless that would change the procurement method."""
-    award = amount * 98 // 100 // 1000 * 1000
-    band = rules.procurement.band_for
-    return award if band(award).min_amount == band(amount).min_amount else amount
+def award_amount(amount: int) -> int:
+    """About 2 % under the 採購金額 (the estimate fixed before tendering)."""
+    return amount * 98 // 100 // 1000 * 1000
 
 
 def procurement_method(amount: int, rules: YearRules) -> str:
-    """The usual method for the amount: 小額採購, 公開取得三家報價 or 公開招標."""
-    return rules.procurement.band_for(amount).methods[0]
+    """The usual method for the 採購金額: 小額採購, 公開取得三家報價 or 公開招標."""
+    return rules.procurement.allowed_methods(amount)[0]
 
 
 def _evidence(
     event: str, cast: Cast, pick: PurchasePick, day: date, rules: YearRules, rng: random.Random
 ) -> dict:
-    award = award_amount(pick.amount, rules)
+    award = award_amount(pick.amount)
     if event == "decide":
         return _meeting(cast, pick, day, rules)
     if event == "verify_product":
@@ -365,8 +363,9 @@ def _evidence(
         return {"document": "requirement", "text": "需求說明書：授權一年，含全縣國中小師生帳號。"}
     if event == "contract":
         return {
-            "method": procurement_method(award, rules),
+            "method": procurement_method(pick.amount, rules),
             "awarded_on": day.isoformat(),
+            "procurement_amount": pick.amount,
             "amount": award,
             "vendor": pick.product.vendor,
         }

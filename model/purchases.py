@@ -6,7 +6,8 @@ from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from model.plan_estimate import county_plan
-from model.tables import BudgetLine, Closure, Milestone, Plan, Product, Purchase, User
+from model.seed import ensure_year
+from model.tables import BudgetLine, Closure, County, Milestone, Plan, Product, Purchase, User
 from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules
 from states.errors import Refusal, TransitionRefused
@@ -19,6 +20,7 @@ from states.purchase import (
     PurchaseMachine,
     data_clause,
     plan_approved,
+    procurement_method,
     product_listed,
     within_approved_line,
 )
@@ -84,7 +86,15 @@ def context(session, row: Purchase, step, evidence, rules: YearRules, today: dat
         content_line=_content_line(session, plan) if reads_line else 0,
         contracted_elsewhere=_contracted_elsewhere(session, row) if reads_line else 0,
         contract_amount=row.amount,
+        county=_county_name(session, row, rules) if procurement_method in guards else "",
     )
+
+
+def _county_name(session: Session, row: Purchase, rules: YearRules) -> str:
+    # Only a county with its own 小額採購 cap needs its name looked up.
+    if not rules.procurement.county_small_purchase_max:
+        return ""
+    return session.get(County, row.county_id).name
 
 
 def disbursement_deadline(session: Session, row: Purchase, rules: YearRules) -> date:
@@ -113,6 +123,7 @@ def record(session, row: Purchase, step, evidence, rules: YearRules, today: date
         row.product_id, row.amount = product.id, evidence.amount
     elif step.event == "contract":
         row.amount, row.award_date = evidence.amount, evidence.awarded_on
+        row.procurement_amount = evidence.procurement_amount
     elif step.event == "request_disbursement":
         late = evidence.requested_on > disbursement_deadline(session, row, rules)
         row.disbursement_requested_on = evidence.requested_on
@@ -191,6 +202,7 @@ def create_purchase(
         refusals.append(Refusal("evidence.format", "預估金額須為不小於 0 的整數（元）。"))
     if refusals:
         raise TransitionRefused(refusals)
+    ensure_year(session, year)
     plan = county_plan(session, county_id, year)
     row = Purchase(
         county_id=county_id,

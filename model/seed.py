@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from model.counties import COUNTIES
 from model.tables import County, ProgrammeYear
 from rules import load_rules
-from rules.schema import RULES_DIR
+from rules.schema import rules_path
 
 
 def ensure_counties(session: Session) -> dict[str, County]:
@@ -22,9 +22,11 @@ def ensure_counties(session: Session) -> dict[str, County]:
 
 
 def ensure_year(session: Session, year: int) -> ProgrammeYear:
-    """Validate the year's rules file and keep a snapshot of the text that was used."""
+    """Validate the year's rules file and keep a snapshot of the text that was used.
+
+    A year without a rules file is refused here, in words, before any row names it."""
     load_rules(year)
-    text = (RULES_DIR / f"{year}.toml").read_text(encoding="utf-8")
+    text = rules_path(year).read_text(encoding="utf-8")
     digest = hashlib.sha256(text.encode()).hexdigest()
     row = session.get(ProgrammeYear, year)
     if row is None:

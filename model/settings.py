@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # plan year. Unset in production, where the real clock runs (model/clock.py).
     today: date | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # The yearly rules files (<year>.toml); empty means the repository's rules/.
+    rules_dir: Path | None = None
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

@@ -242,6 +242,8 @@ class Purchase(Versioned, table=True):
     # The evidence each step recorded: meeting, clause text, procurement, request, usage.
     evidence: dict = _json()
     award_date: date | None = None
+    # 採購金額: fixed before tendering, it decides the procurement method; `amount` is the award.
+    procurement_amount: int | None = None
     disbursement_requested_on: date | None = None
     letter_no: str | None = Field(default=None, max_length=64)
     synthetic: bool = False

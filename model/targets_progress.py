@@ -262,7 +262,6 @@ class Due:
 # one a semester) or by their ordinal title (第1次…第4次, as the demo data names them).
 BY_DUE_DATE = frozenset({MilestoneKind.working_meeting, MilestoneKind.companion_visit})
 BY_TITLE = frozenset({MilestoneKind.moe_team_meeting})
-MOE_SPREAD = 4  # 伍、三、(二)1 at least 4 a year, spread over the quarters left
 
 
 def _slot(kind: str, school_id: int | None, due_on: date, title: str) -> tuple:
@@ -300,11 +299,13 @@ def _meeting_dues(rules: YearRules, today: date) -> list[Due]:
 
 
 def _moe_dues(rules: YearRules, today: date) -> list[Due]:
-    """Four meetings spread evenly over the months left in the year: quarter ends when
-    approved in January, closer together when approved later."""
+    """The year's minimum of meetings (伍、三、(二)1「每年至少 4 次」in 113) spread evenly
+    over the months left in the year: quarter ends for four approved in January, closer
+    together when approved later."""
     kind = MilestoneKind.moe_team_meeting
+    spread = rules.targets.moe_team_meetings_min
     months = _month_ends(max(today, rules.period.start), year_end(rules)) or [rules.period.end]
-    picks = [months[-(-len(months) * k // MOE_SPREAD) - 1] for k in range(1, MOE_SPREAD + 1)]
+    picks = [months[-(-len(months) * k // spread) - 1] for k in range(1, spread + 1)]
     return [Due(kind, f"第{k}次{kind.title}", day) for k, day in enumerate(picks, start=1)]
 
 

@@ -39,9 +39,7 @@ Rounding = Literal["ceil", "floor"]
 SchoolLevel = Literal["國小", "國中", "高中"]
 Role = Literal["teacher", "school_admin", "office_member"]
 EscalationTarget = Literal["owner", "county_supervisor", "ministry"]
-ProcurementMethod = Literal[
-    "small_purchase", "three_quotes", "restricted_justified", "open", "selective", "restricted"
-]
+ProcurementMethod = Literal["small_purchase", "three_quotes", "open", "selective", "restricted"]
 
 
 class _Frozen(BaseModel):
@@ -225,17 +223,6 @@ class Sampling(_Frozen):
         return _check_max(value, info, "senior_high_numerator")
 
 
-class LearningSupport(_Frozen):
-    classes_bp: BasisPoints
-    from_year: Positive
-    to_year: Positive
-
-    @field_validator("to_year")
-    @classmethod
-    def _ordered(cls, value: int, info: ValidationInfo) -> int:
-        return _check_max(value, info, "from_year")
-
-
 class Devices(_Frozen):
     remote_devices_per_person: Positive
     remote_includes_teachers: StrictBool
@@ -261,7 +248,6 @@ class Targets(_Frozen):
     devices: Devices
     companion: Companion
     sampling: Sampling
-    learning_support: LearningSupport
 
 
 # ------------------------------------------------------------------ software purchase
@@ -323,42 +309,66 @@ class Capital(_Frozen):
     includes_software: StrictBool
 
 
-class ProcurementBand(_Frozen):
-    min_amount: Money
-    max_amount: Money | None = None
-    methods: tuple[ProcurementMethod, ...] = Field(min_length=1)
-    any_method: StrictBool = False
+class ProcurementMethods(_Frozen):
+    """The methods allowed in each band of the 採購金額."""
 
-    @field_validator("max_amount")
-    @classmethod
-    def _ordered(cls, value: int | None, info: ValidationInfo) -> int | None:
-        return _check_max(value, info, "min_amount")
+    small: tuple[ProcurementMethod, ...] = Field(min_length=1)
+    below_announcement: tuple[ProcurementMethod, ...] = Field(min_length=1)
+    announced: tuple[ProcurementMethod, ...] = Field(min_length=1)
+
+
+ProcurementBandName = Literal["small", "below_announcement", "announced"]
 
 
 class Procurement(_Frozen):
     effective_from: Day
     small_purchase_max: Money
     announcement_threshold: Money
-    bands: tuple[ProcurementBand, ...] = Field(min_length=1)
+    county_small_purchase_max: dict[StrictStr, Money]
+    reason_required: tuple[ProcurementMethod, ...]
+    methods: ProcurementMethods
 
-    @field_validator("bands")
+    @field_validator("announcement_threshold")
     @classmethod
-    def _contiguous(cls, bands: tuple[ProcurementBand, ...]) -> tuple[ProcurementBand, ...]:
-        if bands[0].min_amount != 0:
-            raise ValueError("第一個區間須從 0 元開始")
-        _check_contiguous(bands, "min_amount", "max_amount")
-        return bands
+    def _above_small(cls, value: int, info: ValidationInfo) -> int:
+        small = info.data.get("small_purchase_max")
+        if small is not None and value <= small:
+            raise ValueError(f"公告金額 {value} 須大於小額採購上限 {small}")
+        return value
 
-    def band_for(self, amount: int) -> ProcurementBand:
-        return next(b for b in reversed(self.bands) if amount >= b.min_amount)
+    @field_validator("county_small_purchase_max")
+    @classmethod
+    def _lower_caps(cls, caps: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        # §47 III: a county may lower the cap, never raise it.
+        small = info.data.get("small_purchase_max")
+        for county, cap in caps.items():
+            if small is not None and cap > small:
+                raise ValueError(f"{county} 的小額採購上限 {cap} 不得高於 {small}")
+        return caps
+
+    def small_cap(self, county: str | None = None) -> int:
+        return self.county_small_purchase_max.get(county or "", self.small_purchase_max)
+
+    def band_for(self, amount: int, county: str | None = None) -> ProcurementBandName:
+        """The band of a 採購金額 (never of the award amount)."""
+        if amount <= self.small_cap(county):
+            return "small"
+        if amount < self.announcement_threshold:
+            return "below_announcement"
+        return "announced"
+
+    def allowed_methods(self, amount: int, county: str | None = None) -> tuple[str, ...]:
+        return getattr(self.methods, self.band_for(amount, county))
 
     def in_force(self, day: date) -> bool:
         """The bands judge awards made on or after effective_from, never earlier ones."""
         return day >= self.effective_from
 
-    def method_allowed(self, amount: int, method: str) -> bool:
-        band = self.band_for(amount)
-        return band.any_method or method in band.methods
+    def method_allowed(self, amount: int, method: str, county: str | None = None) -> bool:
+        return method in self.allowed_methods(amount, county)
+
+    def needs_reason(self, method: str) -> bool:
+        return method in self.reason_required
 
 
 # ------------------------------------------------------------------ calendar, reminders
@@ -418,6 +428,29 @@ class Reminders(_Frozen):
         return steps
 
 
+# ------------------------------------------------------------------ the previous year's results
+class ResultRowRule(_Frozen):
+    key: Annotated[StrictStr, Field(pattern=r"^[a-z_]+$")]
+    label: Annotated[StrictStr, Field(min_length=1)]
+    unit: StrictStr
+    target: Count | None = None  # the template's 目標值; None = 依縣市規劃
+
+
+class PreviousResults(_Frozen):
+    """附件 肆、一: the table of the year before, as this year's template prints it."""
+
+    year: Positive
+    rows: tuple[ResultRowRule, ...] = Field(min_length=1)
+
+    @field_validator("rows")
+    @classmethod
+    def _unique(cls, rows: tuple[ResultRowRule, ...]) -> tuple[ResultRowRule, ...]:
+        keys = [r.key for r in rows]
+        if len(set(keys)) != len(keys):
+            raise ValueError("項目 key 不可重複")
+        return rows
+
+
 class ReportingDate(_Frozen):
     """A date the ministry announces (「另行公布」): absent until known, then set in the app."""
 
@@ -451,6 +484,7 @@ class YearRules(_Frozen):
     procurement: Procurement
     calendar: CalendarRules
     reminders: Reminders
+    previous_results: PreviousResults
     reporting: Reporting
     source_quotes: SourceQuotes
 
@@ -588,8 +622,20 @@ def _check_bands_in_force(rules: YearRules, label: str) -> None:
         )
 
 
+def default_directory() -> Path:
+    """Where the yearly files live: `rules/` beside this module, or JINGJIN_RULES_DIR."""
+    # Imported here: the settings read the environment, the formulas above never do.
+    from model.settings import get_settings
+
+    return get_settings().rules_dir or RULES_DIR
+
+
 def _directory(directory: Path | str | None) -> Path:
-    return RULES_DIR if directory is None else Path(directory).resolve()
+    return (default_directory() if directory is None else Path(directory)).resolve()
+
+
+def rules_path(year: int, directory: Path | str | None = None) -> Path:
+    return _directory(directory) / f"{year}.toml"
 
 
 def load_rules(year: int, directory: Path | str | None = None) -> YearRules:
@@ -601,7 +647,14 @@ def load_rules(year: int, directory: Path | str | None = None) -> YearRules:
 def _load_cached(year: int, directory: Path) -> YearRules:
     path = directory / f"{year}.toml"
     if not path.is_file():
-        raise RulesFileError("(檔案)", f"沒有 {year} 年度的規則檔: {path}", _label(path))
+        known = "、".join(str(y) for y in available_years(directory)) or "無"
+        raise RulesFileError(
+            "(檔案)",
+            f"沒有 {year} 年度的規則檔（{path}），此年度無法使用；"
+            f"已有規則的年度：{known}。新年度須由教育部系統管理者先建立規則檔，"
+            f"再以「jingjin rules check {year}」檢查。",
+            _label(path),
+        )
     rules = load_rules_file(path)
     if rules.year != year:
         raise RulesFileError("year", f"檔名是 {year} 年度，內容卻寫 {rules.year}", _label(path))

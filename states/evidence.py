@@ -40,7 +40,6 @@ ATTENDEE_ROLES = {
 PROCUREMENT_METHODS = {
     "small_purchase": "小額採購",
     "three_quotes": "公開取得三家以上廠商書面報價",
-    "restricted_justified": "限制性招標（敘明理由）",
     "open": "公開招標",
     "selective": "選擇性招標",
     "restricted": "限制性招標",
@@ -108,13 +107,24 @@ class ClauseDocument(Evidence):
 
 
 class ProcurementRecord(Evidence):
-    method: Literal[
-        "small_purchase", "three_quotes", "restricted_justified", "open", "selective", "restricted"
-    ] = ask("採購方式", "依採購金額所屬級距適用的採購方式。")
+    """The 政府採購法 procurement: its band comes from the 採購金額, not from the award."""
+
+    method: Literal["small_purchase", "three_quotes", "open", "selective", "restricted"] = ask(
+        "採購方式", "依採購金額所屬級距適用的採購方式。"
+    )
     awarded_on: Day = ask("決標日期", "決標或簽約的日期，例如 113/05/28。")
+    procurement_amount: Money = ask(
+        "採購金額（元）",
+        "招標前核定的預算或預估金額（分批辦理者合計全部批數，含選購及後續擴充；"
+        "政府採購法施行細則第 6 條），用以決定採購方式，不是決標金額。",
+    )
     amount: Money = ask("契約金額（元）", "決標的契約金額，新臺幣整數元。")
     vendor: Text = ask("得標廠商", "得標廠商的名稱。")
-    justification: str = ask("理由", "採限制性招標時，敘明理由。", default="")
+    justification: str = ask(
+        "理由",
+        "採選擇性招標（政府採購法第 20 條）或限制性招標（第 22 條第 1 項）時，敘明理由與款次。",
+        default="",
+    )
 
 
 class DisbursementRequest(Evidence):

@@ -71,6 +71,7 @@ class PurchaseContext:
     content_line: int  # the plan's approved 數位內容及教學軟體 line
     contracted_elsewhere: int  # other contracts of the county's plan on that line
     contract_amount: int  # this purchase's contract amount, once contracted
+    county: str = ""  # the county's name: a county may set a lower 小額採購 cap (§47 III)
 
 
 # The date each step's evidence carries, and what to call it in a refusal.
@@ -169,21 +170,42 @@ def procurement_method(ctx: PurchaseContext) -> str | None:
     ev = ctx.evidence
     procurement = ctx.rules.procurement
     # Bands not yet in force cannot judge the method: procurement_rules_date says why.
-    if not procurement.in_force(ev.awarded_on) or procurement.method_allowed(ev.amount, ev.method):
+    if not procurement.in_force(ev.awarded_on):
         return None
-    band = procurement.band_for(ev.amount)
-    allowed = "、".join(PROCUREMENT_METHODS[m] for m in band.methods)
-    return (
-        f"決標金額 {money(ev.amount)} 元不得以「{PROCUREMENT_METHODS[ev.method]}」辦理；"
-        f"此金額應採：{allowed}。"
+    # The band is the 採購金額's, fixed before tendering; the award amount never moves it.
+    if procurement.method_allowed(ev.procurement_amount, ev.method, ctx.county):
+        return None
+    allowed = "、".join(
+        PROCUREMENT_METHODS[m]
+        for m in procurement.allowed_methods(ev.procurement_amount, ctx.county)
     )
+    return (
+        f"採購金額 {money(ev.procurement_amount)} 元不得以「{PROCUREMENT_METHODS[ev.method]}」辦理"
+        f"（{_band_words(procurement, ev.procurement_amount, ctx.county)}）；此金額可採：{allowed}。"
+    )
+
+
+def _band_words(procurement, amount: int, county: str) -> str:
+    small, threshold = procurement.small_cap(county), procurement.announcement_threshold
+    return {
+        "small": f"{money(small)} 元以下為小額採購",
+        "below_announcement": f"逾 {money(small)} 元、未達公告金額 {money(threshold)} 元",
+        "announced": f"達公告金額 {money(threshold)} 元以上",
+    }[procurement.band_for(amount, county)]
+
+
+# The article that names the ground each method must state.
+REASON_ARTICLES = {"selective": "政府採購法第 20 條", "restricted": "政府採購法第 22 條第 1 項"}
 
 
 @rule("purchase.justification")
 def justification(ctx: PurchaseContext) -> str | None:
-    if ctx.evidence.method != "restricted_justified" or ctx.evidence.justification:
+    method = ctx.evidence.method
+    if not ctx.rules.procurement.needs_reason(method) or ctx.evidence.justification:
         return None
-    return "採限制性招標須敘明理由。"
+    article = REASON_ARTICLES.get(method)
+    ground = f"符合{article}的理由" if article else "理由"
+    return f"採「{PROCUREMENT_METHODS[method]}」須敘明{ground}（不論採購金額多少）。"
 
 
 @rule("purchase.award_in_period")

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -31,3 +32,14 @@ def configured(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[C
 
 def run(runner: CliRunner, *args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@contextmanager
+def configured_engine(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> Iterator[CliRunner]:
+    """The command pointed at a test engine: its SQLite file, or its PostgreSQL schema."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        monkeypatch.setenv("PGOPTIONS", f"-csearch_path={schema}")  # read by libpq
+    with configured(monkeypatch, engine.url.render_as_string(False)) as runner:
+        yield runner

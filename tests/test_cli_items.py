@@ -73,8 +73,9 @@ def test_purchase_walk_with_typed_options_reaches_closed(cli, tmp_path):
         ("verify_product", "--product", "11301-001", "--amount", "100000"),
         ("verify_clause", "--document", "contract", "--text-file", str(contract_text)),
         ("contract", "--method", "small_purchase", "--awarded-on", "2024-06-01",
-         "--amount", "100000", "--vendor", "示範廠商", "--letter-no", "府教數字第1130001號"),
-        ("request_disbursement", "--requested-on", "2024-12-02", "--amount", "100000"),
+         "--procurement-amount", "100000", "--amount", "98000", "--vendor", "示範廠商",
+         "--letter-no", "府教數字第1130001號"),
+        ("request_disbursement", "--requested-on", "2024-12-02", "--amount", "98000"),
         ("record_usage", "--users", "320", "--hours", "1500", "--notes", "使用踴躍"),
     ]  # fmt: skip
     for event, *options in steps:
@@ -83,16 +84,18 @@ def test_purchase_walk_with_typed_options_reaches_closed(cli, tmp_path):
     shown = _json(cli("purchase", "show", str(item), "--json"))
     assert shown["state"] == "closed"
     assert shown["item"]["evidence"]["late_request"] is True
+    assert (shown["item"]["procurement_amount"], shown["item"]["amount"]) == (100000, 98000)
     assert shown["events"] == []
     # The text prints the facts the item's page shows (web/facts.py), the same strings.
     text = cli("purchase", "show", str(item)).output
     for fact in (
         "採購方式：小額採購",
-        "決標（契約）金額：新臺幣 100,000 元",
+        "採購金額：新臺幣 100,000 元",
+        "決標（契約）金額：新臺幣 98,000 元",
         "得標廠商：示範廠商",
         "決標日期：113/06/01",
         "請撥日期：113/12/02（逾請撥期限）",
-        "請撥金額：新臺幣 100,000 元",
+        "請撥金額：新臺幣 98,000 元",
         "公開會議日期：113/03/01",
         "累計使用時數：1,500",
     ):
@@ -106,7 +109,7 @@ def test_request_after_deadline_prints_late_note(cli):
         ("verify_product", "--product", "11301-005", "--amount", "100000"),
         ("verify_clause", "--document", "contract", "--text", "無"),
         ("contract", "--method", "small_purchase", "--awarded-on", "2024-06-01",
-         "--amount", "100000", "--vendor", "示範廠商"),
+         "--procurement-amount", "100000", "--amount", "100000", "--vendor", "示範廠商"),
     ]:  # fmt: skip
         assert (
             cli("purchase", "advance", str(item), event, "--as", "hsq.staff1", *options).exit_code

@@ -273,7 +273,8 @@ def test_generate_purchases_follow_procurement_and_clause_rules(session, demo):
     methods = {p.evidence["contract"]["method"] for p in contracted}
     assert methods == {"small_purchase", "three_quotes", "open"}
     for p in contracted:
-        assert RULES.procurement.method_allowed(p.amount, p.evidence["contract"]["method"])
+        method = p.evidence["contract"]["method"]
+        assert RULES.procurement.method_allowed(p.procurement_amount, method)
         assert p.evidence["contract"]["amount"] == p.amount
     clause = [p for p in contracted if products[p.product_id].needs_data_clause]
     assert clause and all(

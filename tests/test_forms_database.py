@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from forms.errors import FormInvalid
 from forms.labels import TARGET_LABELS
-from forms.outline import PREVIOUS_RESULT_ROWS, PREVIOUS_RESULTS_KEY
+from forms.outline import PREVIOUS_RESULTS_KEY
 from forms.render import render
 from model.activities import Activity
 from model.db import make_engine
@@ -19,7 +19,7 @@ from model.demo import generate
 from model.migrate import upgrade
 from model.tables import BudgetLine, County, Plan
 from model.targets_progress import progress
-from rules import InputError
+from rules import InputError, load_rules
 from states.activity import ActivityKind
 from states.values import BudgetItem
 from tests.cli_env import configured, run
@@ -139,7 +139,7 @@ def test_render_previous_results_from_plan_sections(demo_session):
     demo_session.add(plan)
     demo_session.flush()
     rows = _sheet(render(demo_session, "plan", COUNTY, 113, "xlsx"), "112年量化目標達成情形")
-    labels = {row.key: row.label for row in PREVIOUS_RESULT_ROWS}
+    labels = {row.key: row.label for row in load_rules(113).previous_results.rows}
     by_label = {row[0]: row for row in rows}
     assert by_label[labels["key_schools"]][1:6] == [6, 5, "83.3%", "校", "1 校延至下學期"]
     assert by_label[labels["remote_one_device"]][1:4] == [100, 100, "100.0%"]

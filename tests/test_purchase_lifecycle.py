@@ -51,7 +51,14 @@ def clause(text_: str = f"契約第 5 條：{CLAUSE}。") -> dict:
 
 
 def contract(amount: int = 100_000, method: str = "small_purchase", **change) -> dict:
-    base = {"method": method, "awarded_on": "2024-06-01", "amount": amount, "vendor": "示範廠商"}
+    """Awarded at `amount`; the 採購金額 is the same unless `procurement_amount` says."""
+    base = {
+        "method": method,
+        "awarded_on": "2024-06-01",
+        "procurement_amount": amount,
+        "amount": amount,
+        "vendor": "示範廠商",
+    }
     return base | change
 
 
@@ -171,7 +178,10 @@ GUARD_CASES = [
     ("verify_product", product(hardware_amount=5_000), "purchase.no_hardware"),
     ("verify_clause", clause("契約第 5 條：廠商應維護系統。"), "purchase.data_clause"),
     ("verify_clause", clause(CLAUSE.replace("教育大數據", "教育小數據")), "purchase.data_clause"),
-    ("contract", contract(200_000, "restricted_justified"), "purchase.justification"),
+    ("contract", contract(200_000, "restricted"), "purchase.justification"),
+    ("contract", contract(100_000, "restricted"), "purchase.justification"),
+    ("contract", contract(2_000_000, "restricted"), "purchase.justification"),
+    ("contract", contract(2_000_000, "selective"), "purchase.justification"),
     ("contract", contract(awarded_on="2023-12-31"), "purchase.award_in_period"),
     ("request_disbursement", request(100_001), "purchase.request_within_contract"),
 ]
@@ -224,36 +234,103 @@ def test_verify_clause_refuses_clause_missing_one_character(demo):
     assert error.rule_ids == ["purchase.data_clause"]
 
 
-@pytest.mark.parametrize(
-    ("amount", "method", "allowed"),
-    [
-        (150_000, "small_purchase", True),
-        (150_001, "small_purchase", False),
-        (150_001, "three_quotes", True),
-        (1_499_999, "three_quotes", True),
-        (1_499_999, "open", False),
-        (1_500_000, "three_quotes", False),
-        (1_500_000, "open", True),
-    ],
-)
-def test_contract_checks_method_fits_amount(demo, amount, method, allowed):
+# Every method at each edge of the 採購金額 bands (政府採購法: 小額 ≤ 150,000 < 公開取得 <
+# 1,500,000 公告金額 ≤ 公開招標 the rule). 公開招標 is allowed at every amount.
+BOUNDARIES = [
+    (amount, method, allowed)
+    for amount, allowed_methods in (
+        (150_000, {"small_purchase", "three_quotes", "open", "selective", "restricted"}),
+        (150_001, {"three_quotes", "open", "selective", "restricted"}),
+        (1_499_999, {"three_quotes", "open", "selective", "restricted"}),
+        (1_500_000, {"open", "selective", "restricted"}),
+    )
+    for method in ("small_purchase", "three_quotes", "open", "selective", "restricted")
+    for allowed in [method in allowed_methods]
+]
+REASON = "政府採購法第 22 條第 1 項第 2 款：獨家授權，僅此廠商"
+
+
+@pytest.mark.parametrize(("amount", "method", "allowed"), BOUNDARIES)
+def test_contract_checks_method_fits_procurement_amount(demo, amount, method, allowed):
     approve_plan(demo)
     row = new_purchase(demo, amount)
     walk_before(demo, row, "contract", verify_product=product(amount=amount))
+    evidence = contract(amount, method, justification=REASON)
     if allowed:
-        go(demo, row, "contract", contract(amount, method))
+        go(demo, row, "contract", evidence)
         assert row.status == PurchaseState.contracted
+        assert (row.procurement_amount, row.amount) == (amount, amount)
     else:
-        assert refusal(demo, row, "contract", contract(amount, method)).rule_ids == [
-            "purchase.procurement_method"
-        ]
+        assert refusal(demo, row, "contract", evidence).rule_ids == ["purchase.procurement_method"]
+
+
+def test_open_tender_at_880_000_is_not_blocked(demo):
+    # The clerk's case from the issue: 公開招標 under 公告金額 is lawful.
+    approve_plan(demo)
+    row = new_purchase(demo, 880_000)
+    walk_before(demo, row, "contract", verify_product=product(amount=880_000))
+    go(demo, row, "contract", contract(880_000, "open"))
+    assert row.status == PurchaseState.contracted
+
+
+@pytest.mark.parametrize(
+    ("procurement_amount", "award", "method", "allowed"),
+    [
+        # Budgeted at 公告金額, awarded under it: still a 公告金額 procurement.
+        (1_500_000, 1_420_000, "three_quotes", False),
+        (1_500_000, 1_420_000, "open", True),
+        # Budgeted under 公告金額, awarded above it: the band stays the 採購金額's.
+        (1_499_999, 1_600_000, "three_quotes", True),
+        (150_000, 149_000, "small_purchase", True),
+        (150_001, 140_000, "small_purchase", False),
+    ],
+)
+def test_contract_band_comes_from_procurement_amount_not_award(
+    demo, procurement_amount, award, method, allowed
+):
+    approve_plan(demo)
+    row = new_purchase(demo, procurement_amount)
+    walk_before(demo, row, "contract", verify_product=product(amount=procurement_amount))
+    evidence = contract(award, method, procurement_amount=procurement_amount)
+    if allowed:
+        go(demo, row, "contract", evidence)
+        assert (row.procurement_amount, row.amount) == (procurement_amount, award)
+        assert row.evidence["contract"]["procurement_amount"] == procurement_amount
+    else:
+        error = refusal(demo, row, "contract", evidence)
+        assert error.rule_ids == ["purchase.procurement_method"]
+        assert f"採購金額 {procurement_amount:,} 元" in error.refusals[0].message
+
+
+@pytest.mark.parametrize("amount", [150_000, 150_001, 1_499_999, 1_500_000])
+@pytest.mark.parametrize("method", ["selective", "restricted"])
+def test_contract_asks_a_reason_for_selective_and_restricted_at_every_amount(demo, amount, method):
+    approve_plan(demo)
+    row = new_purchase(demo, amount)
+    walk_before(demo, row, "contract", verify_product=product(amount=amount))
+    error = refusal(demo, row, "contract", contract(amount, method))
+    assert error.rule_ids == ["purchase.justification"]
+    assert "第 2" in error.refusals[0].message  # names 第 20 條 or 第 22 條
+    go(demo, row, "contract", contract(amount, method, justification=REASON))
+    assert row.status == PurchaseState.contracted
+
+
+def test_contract_refuses_evidence_without_procurement_amount(demo):
+    approve_plan(demo)
+    row = new_purchase(demo)
+    walk_before(demo, row, "contract")
+    evidence = contract()
+    del evidence["procurement_amount"]
+    error = refusal(demo, row, "contract", evidence)
+    assert error.rule_ids == ["evidence.format"]
+    assert error.refusals[0].message == "請填寫「採購金額（元）」。"
 
 
 def test_contract_accepts_restricted_with_justification(demo):
     approve_plan(demo)
     row = new_purchase(demo)
     walk_before(demo, row, "contract")
-    evidence = contract(200_000, "restricted_justified", justification="獨家授權，僅此廠商")
+    evidence = contract(200_000, "restricted", justification="獨家授權，僅此廠商")
     go(demo, row, "contract", evidence)
     assert row.amount == 200_000
 

@@ -79,23 +79,39 @@ def test_load_rules_reads_software_and_deadlines():
     ]
 
 
+METHODS = ("small_purchase", "three_quotes", "open", "selective", "restricted")
+ALLOWED_AT = {
+    150000: set(METHODS),  # 小額採購 (≤ 公告金額十分之一): any method
+    150001: set(METHODS) - {"small_purchase"},  # 公開取得 報價, 公開, 選擇性, 限制性
+    1499999: set(METHODS) - {"small_purchase"},
+    1500000: {"open", "selective", "restricted"},  # 公告金額: 公開 the rule (§19)
+}
+
+
 @pytest.mark.parametrize(
     ("amount", "method", "allowed"),
-    [
-        (150000, "small_purchase", True),
-        (150000, "open", True),  # 小額採購: any method
-        (150001, "small_purchase", False),
-        (150001, "three_quotes", True),
-        (1499999, "restricted_justified", True),
-        (1499999, "open", False),
-        (1500000, "three_quotes", False),
-        (1500000, "open", True),
-        (1500000, "selective", True),
-        (1500000, "restricted", True),
-    ],
+    [(a, m, m in ok) for a, ok in ALLOWED_AT.items() for m in METHODS],
 )
 def test_procurement_method_allowed_at_thresholds(amount, method, allowed):
     assert load_rules(113).procurement.method_allowed(amount, method) is allowed
+
+
+def test_procurement_reason_required_for_selective_and_restricted_only():
+    procurement = load_rules(113).procurement
+    assert {m for m in METHODS if procurement.needs_reason(m)} == {"selective", "restricted"}
+
+
+def test_procurement_county_cap_lowers_small_purchase_only_for_that_county(tmp_path):
+    path = _broken(
+        tmp_path,
+        "county_small_purchase_max = {}",
+        'county_small_purchase_max = { "臺北市" = 100000 }',
+    )
+    procurement = load_rules_file(path).procurement
+    assert procurement.method_allowed(100000, "small_purchase", "臺北市")
+    assert not procurement.method_allowed(100001, "small_purchase", "臺北市")
+    assert procurement.method_allowed(100001, "three_quotes", "臺北市")
+    assert procurement.method_allowed(150000, "small_purchase", "新竹縣")
 
 
 @pytest.mark.parametrize(
@@ -178,7 +194,17 @@ def test_load_rules_from_directory_reads_copy(tmp_path):
             "{ min_schools = 181, max_schools = 500, persons = 3 }",
             "budget.admin_staff.bands",
         ),
-        ("min_amount = 150001", "min_amount = 150002", "procurement.bands"),
+        (
+            "announcement_threshold = 1500000",
+            "announcement_threshold = 150000",
+            "procurement.announcement_threshold",
+        ),
+        (
+            "county_small_purchase_max = {}",
+            'county_small_purchase_max = { "臺北市" = 150001 }',
+            "procurement.county_small_purchase_max",
+        ),
+        ('small = ["small_purchase",', 'small = ["restricted_justified",', "procurement.methods"),
         ("end = 2025-01-31", "end = 2023-12-31", "period.end"),
         ("start = 2024-01-01", "start = 1990-01-01", "period.start"),
         ('rounding = "ceil"', 'rounding = "round"', "budget.counseling_staff.rounding"),

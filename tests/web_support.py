@@ -127,7 +127,7 @@ def step_forms(session: Session, purchase: Purchase) -> list[tuple[str, dict[str
     rules = load_rules(purchase.year)
     product = session.get(Product, purchase.product_id)
     amount = str(purchase.amount)
-    method = rules.procurement.band_for(purchase.amount).methods[0]
+    method = rules.procurement.allowed_methods(purchase.amount)[0]
     attendees = {"teacher": "王老師", "school_admin": "林主任", "office_member": "陳承辦"}
     meeting = {"ev.held_on": "2024-05-20", "ev.minutes": "決議採購本產品授權", "ev.public": "on"}
     for i, (role, name) in enumerate(attendees.items()):
@@ -139,7 +139,7 @@ def step_forms(session: Session, purchase: Purchase) -> list[tuple[str, dict[str
         ("verify_clause", {"ev.document": "contract",
                            "ev.text": "本契約廠商應" + rules.software.data_clause_text + "。"}),
         ("contract", {"ev.method": method, "ev.awarded_on": "2024-05-28", "ev.amount": amount,
-                      "ev.vendor": product.vendor}),
+                      "ev.procurement_amount": amount, "ev.vendor": product.vendor}),
         ("request_disbursement", {"ev.requested_on": "2024-06-01", "ev.amount": amount}),
         ("record_usage", {"ev.cumulative_users": "320", "ev.cumulative_hours": "1200",
                           "ev.notes": "學生使用踴躍"}),

@@ -81,6 +81,7 @@ COMMON_COLUMNS = frozenset({"year", "plan_id", "letter_no", "created_at"})
 PURCHASE_COLUMNS = COMMON_COLUMNS | {
     "product_id",
     "amount",
+    "procurement_amount",
     "award_date",
     "disbursement_requested_on",
 }
@@ -123,10 +124,10 @@ def _common(row: Any) -> list[tuple[str, str | None]]:
 def procurement_amount(row: Purchase) -> int | None:
     """採購金額: the budgeted amount fixed before tendering, which picks the band.
 
-    The one place it is read. Until the purchase stores it beside the award amount
-    (not yet in this schema), there is none to show and the award amount stands alone.
+    The one place it is read; purchases contracted before it was kept have none, and
+    the award amount stands alone.
     """
-    return None
+    return row.procurement_amount
 
 
 def _product(db: Session, row: Purchase) -> Product | None:
@@ -190,7 +191,7 @@ def purchase_sheet(db: Session, row: Purchase) -> Sheet:
             ("採購金額", ntd(budgeted) if budgeted is not None else None),
             ("決標（契約）金額", ntd(contract["amount"]) if contract else "（尚未決標）"),
             ("採購方式", PROCUREMENT_METHODS.get(method, method) if method else None),
-            ("限制性招標理由", contract.get("justification") or None),
+            ("選擇性或限制性招標理由", contract.get("justification") or None),
             ("得標廠商", contract.get("vendor")),
             ("公開會議日期", _day(meeting.get("held_on")) or "（尚未召開）"),
             ("決標日期", _day(row.award_date)),

@@ -12,6 +12,7 @@ from rules import load_rules
 from states.values import ItemType, PurchaseState
 from web.access import lifecycle_for, require_ministry_view
 from web.deps import current_user, get_db, render
+from web.years import default_year
 
 router = APIRouter()
 
@@ -88,7 +89,7 @@ def _year(db: Session, year: int | None) -> int:
     if year:
         return year
     latest = db.exec(select(func.max(ProgrammeYear.year))).one()
-    return latest or 113
+    return latest or default_year()
 
 
 @router.get("/ministry")

@@ -5,10 +5,16 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from model.tables import ProgrammeYear
-from rules import load_rules
+from rules import available_years, load_rules
 from rules.errors import JingjinError
 
-DEFAULT_YEAR = 113
+
+def default_year() -> int:
+    """The latest year with a rules file: no year is written in code."""
+    years = available_years()
+    if not years:
+        raise JingjinError("找不到任何年度的規則檔（rules/<年度>.toml）。")
+    return years[-1]
 
 
 def programme_year(db: Session, day: date) -> int:
@@ -21,4 +27,4 @@ def programme_year(db: Session, day: date) -> int:
             continue
         if period.start <= day <= period.end:
             return year
-    return years[0] if years else DEFAULT_YEAR
+    return years[0] if years else default_year()
