@@ -30,9 +30,9 @@ BASE = BudgetChangeContext(
 
 
 def change(**proposed: tuple[int, ...]) -> BudgetChangeContext:
-    out = {}
-    for item, numbers in proposed.items():
-        out[item] = dict(zip(("recurrent", "capital", "person_months", "monthly_rate"), numbers))
+    """Each item's new (recurrent, capital[, person-months, monthly rate])."""
+    names = ("recurrent", "capital", "person_months", "monthly_rate")
+    out = {item: dict(zip(names[: len(n)], n, strict=True)) for item, n in proposed.items()}
     return replace(BASE, proposed=out)
 
 
