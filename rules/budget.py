@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rules.errors import InputError
-from rules.schema import PerSchoolsStaff, YearRules
+from rules.schema import PerSchoolsStaff, SchoolLevel, YearRules
 
 LEVELS = ("國小", "國中", "高中")
 
@@ -50,7 +51,7 @@ def _require_count(where: str, value: object) -> int:
 class SchoolFacts:
     """One row of the 附錄 school list, as far as the estimate needs it."""
 
-    level: str
+    level: SchoolLevel
     remote: bool
     classes: int
     teachers: int
@@ -205,7 +206,7 @@ class Estimate:
     def total(self) -> int:
         return sum(self.items[key] for key in ITEM_KEYS)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "year": self.year,
             "schools": self.schools,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from rules.errors import InputError
@@ -18,6 +18,7 @@ class WorkCalendar:
     holidays: frozenset[date]
     makeup_workdays: frozenset[date]
     closures: frozenset[date] = frozenset()
+    _counts: dict[tuple[date, date], int] = field(init=False, repr=False, compare=False)
 
     def __init__(
         self,

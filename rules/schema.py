@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import tomllib
 from calendar import monthrange
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -24,6 +25,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 
 from rules.errors import RulesFileError
 
@@ -46,14 +48,17 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _check_max(value: int | None, info: ValidationInfo, min_field: str) -> int | None:
+_Max = TypeVar("_Max", int, int | None)
+
+
+def _check_max(value: _Max, info: ValidationInfo, min_field: str) -> _Max:
     low = info.data.get(min_field)
     if value is not None and low is not None and value < low:
         raise ValueError(f"上限 {value} 小於下限 {min_field} = {low}")
     return value
 
 
-def _check_contiguous(bands, low: str, high: str) -> None:
+def _check_contiguous(bands: Sequence[BaseModel], low: str, high: str) -> None:
     """Bands must start at the first value, touch each other and end open."""
     for before, after in pairwise(bands):
         end = getattr(before, high)
@@ -138,7 +143,7 @@ class SubstituteTeaching(_Frozen):
     @field_validator("rates")
     @classmethod
     def _all_levels(cls, rates: dict[str, int]) -> dict[str, int]:
-        missing = set(SchoolLevel.__args__) - set(rates)
+        missing = set(get_args(SchoolLevel)) - set(rates)
         if missing:
             raise ValueError(f"缺少學制的鐘點費: {'、'.join(sorted(missing))}")
         return rates
@@ -358,7 +363,8 @@ class Procurement(_Frozen):
         return "announced"
 
     def allowed_methods(self, amount: int, county: str | None = None) -> tuple[str, ...]:
-        return getattr(self.methods, self.band_for(amount, county))
+        methods: tuple[str, ...] = getattr(self.methods, self.band_for(amount, county))
+        return methods
 
     def in_force(self, day: date) -> bool:
         """The bands judge awards made on or after effective_from, never earlier ones."""
@@ -503,11 +509,11 @@ _PROBLEMS = {
 }
 
 
-def _dotted(loc: tuple) -> str:
+def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(整個檔案)"
 
 
-def _problem(error: dict) -> str:
+def _problem(error: ErrorDetails) -> str:
     kind = error["type"]
     text = _PROBLEMS.get(kind)
     if kind == "value_error":

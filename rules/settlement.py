@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from rules.errors import InputError
 from rules.schema import YearRules
@@ -68,7 +69,7 @@ class Statement:
     def owed_to_county(self) -> int:
         return max(-self.G, 0)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-safe: D as its exact numerator and denominator, never a float."""
         return {
             "A": self.A,
@@ -98,7 +99,7 @@ def statement(A: int, B: int, C: int, E: int) -> Statement:
     return Statement(A=A, B=B, C=C, D=D, E=E, F=F, G=G)
 
 
-def statement_from_dict(data: dict) -> Statement:
+def statement_from_dict(data: dict[str, Any]) -> Statement:
     """The inverse of Statement.as_dict, for figures read back from storage."""
     d = data["D"]
     return Statement(

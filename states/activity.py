@@ -60,7 +60,8 @@ class KindSpec:
 
 
 _PEOPLE = frozenset({"participants"})
-SPECS: dict[ActivityKind, KindSpec] = {
+# Keyed by the kind's value too: a draft's kind is the string as typed.
+SPECS: dict[str, KindSpec] = {
     ActivityKind.working_meeting: KindSpec(
         "推動辦公室工作會議", False, optional=_PEOPLE, flags=frozenset({"moe_team"})
     ),
@@ -169,7 +170,7 @@ class ActivityDraft:
 
     @property
     def spec(self) -> KindSpec | None:
-        return SPECS.get(self.kind)  # type: ignore[call-overload]
+        return SPECS.get(self.kind)
 
 
 @dataclass(frozen=True)

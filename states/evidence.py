@@ -4,7 +4,7 @@ These models are shared by the command line, the web pages and the guards.
 """
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
@@ -56,7 +56,7 @@ CHOICE_LABELS = {
 }
 
 
-def is_whole(value: object) -> bool:
+def is_whole(value: object) -> TypeGuard[int]:
     """A count or an NT$ amount: an int of at least 0. bool is an int subclass, and True
     teachers or True dollars would be nonsense."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -16,6 +16,7 @@ from forms.labels import ITEM_LABELS, TARGET_LABELS
 from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
 from model.milestone_kinds import PLAN_SUBMISSION, RESULTS_REPORT
 from rules import BUSINESS_KEYS, SchoolFacts, YearRules, administration_fee
+from rules.schema import MonthlyRange
 from rules.targets import targets as minimum_targets
 from states.errors import Refusal
 from states.evidence import Day, Evidence, ask, is_whole
@@ -165,7 +166,7 @@ def _why(key: str, rules: YearRules) -> str:
 PART_TIME_ITEMS = (BudgetItem.principal_investigator, BudgetItem.co_investigator)
 
 
-def part_time_limits(item: str, rules: YearRules):
+def part_time_limits(item: str, rules: YearRules) -> MonthlyRange:
     if item == BudgetItem.principal_investigator:
         return rules.budget.part_time_pi
     return rules.budget.part_time_co_pi

@@ -7,12 +7,14 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from statemachine import State, StateMachine
 
 from forms.display import amount as money
 from forms.display import roc_date
 from rules import YearRules
+from rules.schema import Procurement
 from states.clause import contains_clause
 from states.evidence import (
     ATTENDEE_ROLES,
@@ -65,7 +67,7 @@ class PurchaseContext:
 
     rules: YearRules
     today: date
-    evidence: object
+    evidence: Any
     product: ProductFacts | None  # the purchase's product, looked up on the year's list
     plan_approved: bool
     content_line: int  # the plan's approved 數位內容及教學軟體 line
@@ -185,7 +187,7 @@ def procurement_method(ctx: PurchaseContext) -> str | None:
     )
 
 
-def _band_words(procurement, amount: int, county: str) -> str:
+def _band_words(procurement: Procurement, amount: int, county: str) -> str:
     small, threshold = procurement.small_cap(county), procurement.announcement_threshold
     return {
         "small": f"{money(small)} 元以下為小額採購",

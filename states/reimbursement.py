@@ -6,7 +6,7 @@
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, cast
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt
 from statemachine import State, StateMachine
@@ -123,7 +123,7 @@ class ReimbursementContext:
     rules: YearRules
     today: date
     state: str
-    evidence: object
+    evidence: Any
     plan_amount: int  # A
     subsidy: int  # B
     disbursed: int  # C so far
@@ -240,7 +240,8 @@ def within_approved(ctx: ReimbursementContext) -> str | None:
     over = []
     for item, line in _spending(ctx).items():
         approved = ctx.approved.get(item, ApprovedLine(0, 0)).total
-        spent = line.recurrent + line.capital
+        # Whole amounts by now: reimbursement.amounts refuses any other.
+        spent = cast(int, line.recurrent + line.capital)
         if spent > approved:
             over.append(f"{_label(item)} 實支 {money(spent)} 元，核定 {money(approved)} 元")
     if not over:
@@ -308,10 +309,9 @@ def _capital_test(rules: YearRules) -> str:
 
 
 def _misbooked(thing: Acquisition, rules: YearRules) -> str | None:
-    capital = is_capital(thing.life_years, thing.unit_cost, rules, software=thing.software)
-    facts = (
-        f"「{thing.description}」使用年限 {thing.life_years} 年、單價 {money(thing.unit_cost)} 元"
-    )
+    unit_cost = cast(int, thing.unit_cost)  # whole: reimbursement.amounts refuses any other
+    capital = is_capital(thing.life_years, unit_cost, rules, software=thing.software)
+    facts = f"「{thing.description}」使用年限 {thing.life_years} 年、單價 {money(unit_cost)} 元"
     if thing.booked_as == "capital" and not capital:
         if thing.software and not rules.capital.includes_software:
             return f"「{thing.description}」是軟體，本年度軟體不列資本門，應列經常門"

@@ -91,7 +91,7 @@ def parse_evidence(
         return None, evidence_refusals(step.evidence, exc.errors())
 
 
-def evidence_refusals(model: type[BaseModel], errors: Iterable[Mapping]) -> list[Refusal]:
+def evidence_refusals(model: type[BaseModel], errors: Iterable[Mapping[str, Any]]) -> list[Refusal]:
     """Pydantic's errors as sentences naming each field by its zh-TW label, one a field."""
     out: dict[str, Refusal] = {}
     for error in errors:
@@ -101,12 +101,12 @@ def evidence_refusals(model: type[BaseModel], errors: Iterable[Mapping]) -> list
     return list(out.values())
 
 
-def field_label(model: type[BaseModel], loc: tuple) -> str:
+def field_label(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
     """「與會人員」第 2 列「身分」: the labels along a path, rows counted from 1."""
     return "".join(_walk(model, loc)[1])
 
 
-def _walk(model: type[BaseModel], loc: tuple) -> tuple[str, list[str], Any]:
+def _walk(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str, list[str], Any]:
     """The path as far as it names fields, rows or budget items (a union's member tags,
     "int" or "float", are pydantic's, not the person's), its labels, and the last field."""
     path: list[str] = []
