@@ -131,9 +131,25 @@ def _per_school(session: Session, county_id: int, rules: YearRules) -> dict[str,
     }
 
 
-def achieved(session: Session, county_id: int, year: int, rules: YearRules) -> dict[str, int]:
+PER_SCHOOL_KEYS = frozenset(
+    {"workshop_teachers", "remote_one_device_schools", "non_remote_class_set_schools"}
+)
+
+
+def achieved(
+    session: Session, county_id: int, year: int, rules: YearRules, only: str | None = None
+) -> dict[str, int]:
+    """What the county achieved toward each target; `only` names the one a caller needs, so
+    that recording an activity does not recount every school's standing."""
+    if only in PER_SCHOOL_KEYS:
+        return _per_school(session, county_id, rules)
+    recorded = _recorded(session, county_id, year, rules)
+    return recorded if only else _per_school(session, county_id, rules) | recorded
+
+
+def _recorded(session: Session, county_id: int, year: int, rules: YearRules) -> dict[str, int]:
     kinds = _by_kind(session, county_id, year, rules)
-    return _per_school(session, county_id, rules) | {
+    return {
         "self_learning_open_lessons": kinds[ActivityKind.open_lesson].in_festival,
         "open_lessons": _open_lesson_schools(
             session, county_id, year, rules.targets.open_lessons_per_school_min
@@ -211,7 +227,7 @@ def _to_close(session: Session, activity: Activity, rules: YearRules) -> list[Mi
         return _companion(session, activity, rules)
     key = CUMULATIVE[kind]
     wanted = target_numbers(session, activity.county_id, activity.year, rules)[key]
-    if achieved(session, activity.county_id, activity.year, rules)[key] < wanted:
+    if achieved(session, activity.county_id, activity.year, rules, only=key)[key] < wanted:
         return []
     return list(session.exec(_open(activity, kind)))
 
