@@ -5,7 +5,7 @@ They call the same functions as the Prefect flows, so no Prefect server is neede
 
 import typer
 
-from cli.common import parse_day, reports_errors
+from cli.common import fail, parse_day, reports_errors
 from flows.jobs import run
 from flows.jobs.report import JobReport
 from model.db import get_engine
@@ -81,7 +81,28 @@ def deliver(batch_size: int = typer.Option(200, "--batch-size", min=1, help="每
         raise typer.Exit(1)
 
 
+flows_app = typer.Typer(help="Prefect 排程的伺服器端設定", no_args_is_help=True)
+
+
+@flows_app.command("automations")
+def automations_command() -> None:
+    """在 PREFECT_API_URL 的 Prefect 伺服器建立（或更新）自動化：工作主機失聯的執行標記為 Crashed。"""
+    import os
+
+    if not os.environ.get("PREFECT_API_URL", "").strip():
+        fail(
+            "PREFECT_API_URL 未設定：請設為 Prefect 伺服器的 API 位址，例如 http://prefect.internal:4200/api"
+        )
+    from flows.automations import UNRESPONSIVE_AFTER, install
+
+    automation, created = install()
+    verb = "已建立" if created else "已更新"
+    seconds = int(UNRESPONSIVE_AFTER.total_seconds())
+    typer.echo(f"{verb}自動化「{automation.name}」：流程執行 {seconds} 秒沒有心跳即標記為 Crashed")
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(flows_app, name="flows")
     for name, command in (
         ("sweep", sweep), ("remind", remind), ("escalate", escalate), ("digest", digest),
         ("deliver", deliver),
