@@ -2,7 +2,19 @@
 
 import typer
 
-from cli import budget, db, demo, diagram, flows_cmd, forms_cmd, imports, items, rules_cmd, web_cmd
+from cli import (
+    budget,
+    db,
+    demo,
+    diagram,
+    doctor,
+    flows_cmd,
+    forms_cmd,
+    imports,
+    items,
+    rules_cmd,
+    web_cmd,
+)
 from cli.dates_cmd import closures_app, reports_app
 from cli.findings_cmd import findings_command
 from cli.operator import JingjinGroup
@@ -32,3 +44,4 @@ app.command("findings")(findings_command)
 items.register(app)
 app.command("diagram")(diagram.diagram_command)
 app.command("web")(web_cmd.web_command)
+app.command("doctor")(doctor.doctor_command)
