@@ -43,6 +43,7 @@ print(json.dumps({{
     "rules_year": load_rules(113).year,
     "outside": [f for f in mine if not f.startswith(here)],
     "jobs": sys.modules["flows.jobs.run"].__file__,
+    "heavy": [m for m in ("weasyprint", "playwright") if m in sys.modules],
 }}))
 """
 
@@ -119,6 +120,8 @@ def test_every_deployment_loads_from_the_wheel_alone(unpacked):
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["flows"] == {d["entrypoint"]: d["name"] for d in spec["deployments"]}
     assert got["outside"] == []
+    # A worker host has no Pango or Chromium: the flows must not need them.
+    assert got["heavy"] == []
     assert got["jobs"].startswith(str(unpacked))
     from model.db import make_engine
     from model.migrate import head_revision
