@@ -99,3 +99,14 @@ def test_notification_warnings_reach_the_flow_run_log():
     assert any("通知 7 已由另一個寄送程序接手" in log.message for log in logs)
     # Outside a run nothing is forwarded and nothing is left attached.
     assert not logging.getLogger("notifications").handlers
+
+
+def test_installing_the_automation_needs_a_prefect_server(monkeypatch):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    result = CliRunner().invoke(app, ["flows", "automations"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.output.startswith("PREFECT_API_URL 未設定")
