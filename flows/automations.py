@@ -1,7 +1,7 @@
 """The server-side automation that frees a dead worker's runs (`jingjin flows automations`).
 
-A flow run sends a heartbeat every PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds (60 on the
-workers, flows/README.md). When a worker machine dies its run would stay "Running" and
+A flow run sends a heartbeat every PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds (60, set by
+prefect.yaml for every run). When a worker machine dies its run would stay "Running" and
 keep the deployment's concurrency slot; this automation marks a run Crashed once no
 heartbeat and no final state has come for UNRESPONSIVE_AFTER, which ends the run and
 gives its slot back. Prefect's own recipe: docs.prefect.io/v3/advanced/detect-zombie-flows.

@@ -110,3 +110,12 @@ def test_installing_the_automation_needs_a_prefect_server(monkeypatch):
     result = CliRunner().invoke(app, ["flows", "automations"], catch_exceptions=False)
     assert result.exit_code == 2
     assert result.output.startswith("PREFECT_API_URL 未設定")
+
+
+def test_every_deployment_beats_often_enough_for_the_automation():
+    from flows.automations import HEARTBEAT_SECONDS, UNRESPONSIVE_AFTER
+
+    for deployment in SPEC["deployments"]:
+        env = deployment["work_pool"]["job_variables"]["env"]
+        assert int(env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"]) == HEARTBEAT_SECONDS
+    assert UNRESPONSIVE_AFTER.total_seconds() >= 3 * HEARTBEAT_SECONDS
