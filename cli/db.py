@@ -12,8 +12,14 @@ app = typer.Typer(help="資料庫結構 (Alembic 遷移)", no_args_is_help=True)
 def upgrade_command() -> None:
     """建立或更新資料表到最新版本。"""
     engine = get_engine()
+    before = current_revision(engine)
     upgrade(engine)
-    typer.echo(f"資料庫已是最新版本 {current_revision(engine)}：{engine.url.render_as_string()}")
+    after = current_revision(engine)
+    where = engine.url.render_as_string()
+    if before == after:
+        typer.echo(f"資料庫已是最新版本 {after}，不需更新：{where}")
+    else:
+        typer.echo(f"資料庫已從 {before or '(未建立)'} 更新到 {after}：{where}")
 
 
 @app.command("current")

@@ -2,9 +2,22 @@
 
 import typer
 
-from cli import budget, db, demo, diagram, flows_cmd, forms_cmd, imports, items, rules_cmd, web_cmd
+from cli import (
+    budget,
+    db,
+    demo,
+    diagram,
+    doctor,
+    flows_cmd,
+    forms_cmd,
+    imports,
+    items,
+    rules_cmd,
+    web_cmd,
+)
 from cli.dates_cmd import closures_app, reports_app
 from cli.findings_cmd import findings_command
+from cli.operator import JingjinGroup
 from cli.reviewers_cmd import app as reviewers_app
 from cli.school_targets_cmd import devices_app, workshops_app
 
@@ -12,6 +25,7 @@ app = typer.Typer(
     help="jingjin：推動中小學數位學習精進方案 管考與審核系統",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=JingjinGroup,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(rules_cmd.app, name="rules")
@@ -30,3 +44,4 @@ app.command("findings")(findings_command)
 items.register(app)
 app.command("diagram")(diagram.diagram_command)
 app.command("web")(web_cmd.web_command)
+app.command("doctor")(doctor.doctor_command)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from prefect import flow, get_run_logger, task
 
+from flows.run_log import into_run_log
 from model.db import get_engine
 from notifications.smtp import GIVE_UP_AFTER, deliver
 
@@ -12,9 +13,10 @@ GIVE_UP_HOURS = int(GIVE_UP_AFTER.total_seconds()) // 3600
 
 @task(retries=2, retry_delay_seconds=[5, 30])
 def deliver_batch(batch_size: int, give_up_after_hours: int = GIVE_UP_HOURS) -> dict[str, int]:
-    outcome = deliver(
-        get_engine(), batch_size=batch_size, give_up_after=timedelta(hours=give_up_after_hours)
-    )
+    with into_run_log():  # "taken over by another deliverer" belongs in the run's log
+        outcome = deliver(
+            get_engine(), batch_size=batch_size, give_up_after=timedelta(hours=give_up_after_hours)
+        )
     return {
         "sent": len(outcome.sent),
         "retrying": len(outcome.retrying),

@@ -9,10 +9,37 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from model.settings import get_settings
+from model.settings import SettingError, get_settings
+
+URL_EXAMPLE = "postgresql+psycopg://使用者:密碼@主機:5432/資料庫 或 sqlite:///路徑/jingjin.db"
+
+
+class DatabaseUrlError(SettingError):
+    """JINGJIN_DATABASE_URL names no database this program can open."""
+
+
+def _check_url(url: str) -> None:
+    """Refuse a URL no engine of ours can use, before SQLAlchemy's own deeper errors."""
+    try:
+        parsed = make_url(url)
+        port, backend = parsed.port, parsed.get_backend_name()
+    except Exception:  # ArgumentError, or ValueError for a port that is not a number
+        raise DatabaseUrlError(f"JINGJIN_DATABASE_URL 格式不正確，應如 {URL_EXAMPLE}") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUrlError(
+            f"JINGJIN_DATABASE_URL 的資料庫種類「{parsed.drivername}」不支援，應如 {URL_EXAMPLE}"
+        )
+    if parsed.get_driver_name() not in ("pysqlite", "psycopg"):
+        raise DatabaseUrlError(
+            f"JINGJIN_DATABASE_URL 的驅動程式「{parsed.drivername}」不支援，"
+            "請用 postgresql+psycopg:// 或 sqlite:///"
+        )
+    if port is not None and not 0 < port < 65536:
+        raise DatabaseUrlError(f"JINGJIN_DATABASE_URL 的連接埠 {port} 不在 1–65535 之間")
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    _check_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)

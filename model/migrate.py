@@ -6,11 +6,21 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
 from rules.errors import JingjinError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseNewerThanCode(JingjinError):
+    def __init__(self, current: str, head: str) -> None:
+        self.current, self.head = current, head
+        super().__init__(
+            f"資料庫版本比程式新（資料庫為 {current}，本程式只認得到 {head}），請更新程式；"
+            "在此之前不要對此資料庫執行其他版本的遷移"
+        )
 
 
 class DatabaseNotMigrated(JingjinError):
@@ -34,12 +44,25 @@ def head_revision(engine: Engine) -> str:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
+def known_revision(engine: Engine, revision: str) -> bool:
+    """Whether this code's migrations contain `revision` (a newer program's do not)."""
+    try:
+        return (
+            ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision) is not None
+        )
+    except CommandError:
+        return False
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    current = current_revision(engine)
+    if current is not None and not known_revision(engine, current):
+        raise DatabaseNewerThanCode(current, head_revision(engine))
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -49,5 +72,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def require_migrated(engine: Engine) -> None:
     """Refuse to work on a database whose schema is not the code's."""
     current, head = current_revision(engine), head_revision(engine)
+    if current is not None and current != head and not known_revision(engine, current):
+        raise DatabaseNewerThanCode(current, head)
     if current != head:
         raise DatabaseNotMigrated(current, head)

@@ -6,10 +6,16 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, computed_field, field_validator
+from pydantic import SecretStr, ValidationError, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rules.errors import JingjinError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingError(JingjinError, ValueError):
+    """A JINGJIN_* setting an operator must fix; the message names it."""
 
 
 class Settings(BaseSettings):
@@ -91,4 +97,26 @@ def parse_day(text: str, name: str = "JINGJIN_TODAY") -> date:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingError(describe_invalid(error)) from None
+
+
+_IN_ZH = {
+    "int_parsing": "不是整數",
+    "bool_parsing": "須為 true 或 false",
+    "url_parsing": "不是網址",
+}
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """One line naming each JINGJIN_* variable to fix, in the validators' own words."""
+    parts = []
+    for problem in error.errors():
+        name = "JINGJIN_" + "_".join(str(part) for part in problem["loc"]).upper()
+        message = _IN_ZH.get(problem["type"]) or str(problem["msg"]).removeprefix("Value error, ")
+        if "input" in problem and problem["type"] in _IN_ZH:
+            message = f"「{problem['input']}」{message}"
+        parts.append(message if message.startswith(name) else f"{name}：{message}")
+    return "設定有誤：" + "；".join(parts)

@@ -41,7 +41,7 @@ from aiosmtplib import (
     SMTPServerDisconnected,
     SMTPTimeoutError,
 )
-from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import Connection, Engine, bindparam, func, update
 from sqlmodel import col, select
 
 from model.clock import now as clock_now
@@ -379,6 +379,23 @@ async def _reset(smtp: aiosmtplib.SMTP) -> None:
             await smtp.rset()
         except (SMTPResponseException, *_CONNECTION_ERRORS):
             pass  # a dropped connection is opened again before the next message
+
+
+def waiting(engine: Engine, at: datetime | None = None) -> tuple[int, int]:
+    """Queued mail not yet due: (under another deliverer's lease, waiting to be retried).
+
+    A row never tried has no last_error, so only a claim can have moved it into the
+    future; one with an error is waiting out its back-off (or was claimed again).
+    """
+    at = at or clock_now()
+    fresh = col(Notification.last_error) == ""
+    with session_scope(engine) as session:
+        leased, retrying = session.exec(
+            select(func.count().filter(fresh), func.count().filter(~fresh)).where(
+                Notification.status == "queued", Notification.next_attempt_at > at
+            )
+        ).one()
+    return leased, retrying
 
 
 def deliver(engine: Engine, **options) -> Delivery:

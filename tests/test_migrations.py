@@ -29,7 +29,7 @@ def test_upgrade_takes_a_url_with_percent_signs(tmp_path):
 
 def test_require_migrated_refuses_a_database_behind_head(sqlite_engine):
     with sqlite_engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     with pytest.raises(DatabaseNotMigrated, match="jingjin db upgrade"):
         require_migrated(sqlite_engine)
 

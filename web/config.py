@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.settings import Settings, get_settings
+from model.settings import SettingError, Settings, get_settings
 
 log = logging.getLogger("jingjin.web")
 SECRET_FILE = "web-secret-key"
@@ -36,7 +36,11 @@ class WebSettings:
 
     def __post_init__(self) -> None:
         if len(self.secret_key) < MIN_SECRET_CHARS:
-            raise ValueError(f"JINGJIN_SECRET_KEY 至少需要 {MIN_SECRET_CHARS} 個字元")
+            raise SettingError(
+                f"JINGJIN_SECRET_KEY 至少需要 {MIN_SECRET_CHARS} 個字元"
+                f"（目前 {len(self.secret_key)} 個）；可用 python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))' 產生"
+            )
 
 
 def _oidc(settings: Settings) -> OidcSettings | None:
