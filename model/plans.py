@@ -5,7 +5,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from forms.display import roc_date
@@ -212,8 +211,8 @@ def approve_plan(
 
 
 # ------------------------------------------------------------------ budget changes
-def _plan_of(change: BudgetChange) -> Plan:
-    return object_session(change).get(Plan, change.plan_id)
+def _plan_of(session: Session, change: BudgetChange) -> Plan:
+    return session.get(Plan, change.plan_id)
 
 
 def _other_pending(session: Session, plan_id: int, change_id: int | None) -> int:
@@ -243,7 +242,7 @@ def _change_context(session, plan: Plan, proposed, change_id, evidence, rules) -
 
 
 def change_context(session, row: BudgetChange, step, evidence, rules: YearRules, today: date):
-    return _change_context(session, _plan_of(row), row.lines, row.id, evidence, rules)
+    return _change_context(session, _plan_of(session, row), row.lines, row.id, evidence, rules)
 
 
 def record_change(session, row: BudgetChange, step, evidence, rules: YearRules, today: date):

@@ -9,12 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, inspect, update
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import Session, SQLModel, select
 from statemachine import StateMachine
 
@@ -43,6 +42,8 @@ class Lifecycle:
     table: type[SQLModel]
     machine: type[StateMachine]
     steps: dict[str, Step]
+    # In the three callables below, `row` is the item's column values as an `Item`, not an
+    # ORM row: its attributes are read and set as a row's would be.
     # (session, row, step, evidence, rules, today) -> the guards' context
     context: Callable[..., Any]
     # (session, row, step, evidence, rules, today) -> writes the evidence onto the row
@@ -95,21 +96,30 @@ def load_item(session: Session, lifecycle: Lifecycle, item_id: int):
     return row
 
 
+class Item(SimpleNamespace):
+    """One item's column values, read for one transition. The guards read them, the
+    lifecycle's `record` sets them, and the move writes those that changed."""
+
+
 def _load(session: Session, lifecycle: Lifecycle, item_id: int):
-    """`load_item` for the move: the same persistent row, read in Core when the session
-    does not hold it yet. The ORM's loading cost some 140 µs a row on SQLite, for a read
-    that takes 3; the row is built as the ORM builds one it loads."""
-    if session.identity_key(lifecycle.table, item_id) in session.identity_map:
-        return load_item(session, lifecycle, item_id)
+    """The item's values, the values the move compares them with, and the session's own
+    row if it holds one.
+
+    A row the session holds is the one its caller read and acts on, so its values, with
+    any change not yet flushed, are the move's. Any other row is read in Core: the ORM's
+    load cost some 140 µs a row on SQLite, for a read that takes 3.
+    """
+    held = session.identity_map.get(session.identity_key(lifecycle.table, item_id))
     table = lifecycle.table.__table__
+    if held is not None:
+        attrs = inspect(held).attrs
+        values = {c.key: getattr(held, c.key) for c in table.columns}
+        unchanged = {k: v for k, v in values.items() if not attrs[k].history.has_changes()}
+        return Item(**values), unchanged, held
     found = session.connection().execute(_by_id(table), {"_id": item_id}).mappings().first()
     if found is None:
         raise UnknownItem(lifecycle.item_name(item_id))
-    row = manager_of_class(lifecycle.table).new_instance()
-    row.__dict__.update(found)
-    make_transient_to_detached(row)
-    session.add(row)
-    return row
+    return Item(**found), dict(found), None
 
 
 @cache
@@ -148,9 +158,15 @@ def advance(
     letter_no: str | None = None,
     expected_version: int | None = None,
     today: date | None = None,
-) -> TransitionLog:
+) -> SimpleNamespace:
+    """Move the item by `event`; the values of the transition-log row written for it.
+
+    The item is read and written in Core. A row of it the session holds is read again
+    afterwards, so it shows the new state and version; any other ORM row of it, in
+    another session, shows them once reloaded.
+    """
     today = today or clock_today()
-    row = _load(session, lifecycle, item_id)
+    row, read, held = _load(session, lifecycle, item_id)
     actor = actor_of(user)
     # Access first, and alone: a refusal to an outsider says nothing about the item's
     # state, its figures or what its guards would have found.
@@ -168,7 +184,8 @@ def advance(
         ctx = lifecycle.context(session, row, step, parsed, rules, today)
         refusals += run_guards(step.guards, ctx)
     _refuse_now(refusals)
-    return _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today)
+    moved = (row, read, held)
+    return _apply(session, lifecycle, moved, step, parsed, actor, reason, letter_no, rules, today)
 
 
 def _refuse_now(refusals: list[Refusal]) -> None:
@@ -186,31 +203,40 @@ def _letter_in_evidence(step: Step, evidence, letter_no):
     return raw, letter_no or (raw.get("letter_no") or "").strip() or None
 
 
-def _apply(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today):
+def _apply(session, lifecycle, moved, step, parsed, actor, reason, letter_no, rules, today):
     # The move itself is one UPDATE that checks the version (see `_move`); a flush of
     # other objects below could still meet a competing commit, and that is a conflict too.
     try:
-        return _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today)
+        return _write(
+            session, lifecycle, moved, step, parsed, actor, reason, letter_no, rules, today
+        )
     except StaleDataError:
-        _lost(session, lifecycle, row)
+        _lost(session, lifecycle, moved[0].id)
 
 
-def _lost(session, lifecycle, row) -> None:
+def _lost(session, lifecycle, item_id) -> None:
     session.rollback()
-    raise_conflict(lifecycle, session.get(lifecycle.table, row.id, populate_existing=True))
+    raise_conflict(lifecycle, session.get(lifecycle.table, item_id, populate_existing=True))
 
 
-def _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today):
+def _write(session, lifecycle, moved, step, parsed, actor, reason, letter_no, rules, today):
+    row, read, held = moved
     source = str(row.status)
-    # Queries in `record` read other rows; an autoflush there would write this row before
-    # its move, giving one transition two versions.
+    # Queries in `record` read other rows; an autoflush there would write a change the
+    # caller left on the held row before the move, giving one transition two versions.
     with session.no_autoflush:
         lifecycle.record(session, row, step, parsed, rules, today)
     if letter_no:
         row.letter_no = letter_no
     row.status = lifecycle.targets[(source, step.event)]
-    if not _move(session, row):
-        _lost(session, lifecycle, row)
+    # A held row flushed by a query since it was read has moved its version already.
+    version = held.version if held is not None else row.version
+    if not _move(session, lifecycle.table.__table__, row, read, version):
+        _lost(session, lifecycle, row.id)
+    if held is not None:
+        # Read again (its unflushed changes are written and dropped), so that it shows the
+        # new state and version and leaves nothing for a flush to write twice.
+        session.refresh(held)
     entry = _log(
         session,
         item_type=lifecycle.item_type,
@@ -252,22 +278,19 @@ def after_record() -> tuple[Callable[..., Any], ...]:
 
 
 # The ORM's unit of work (change tracking, dependency sorting, a flush per query through
-# autoflush) cost more than the statements themselves; the move is written in Core, and
-# the ORM row is then told what it now holds.
-def _move(session, row) -> bool:
-    """The row's pending changes, its new state and the next version, in one UPDATE that
+# autoflush) cost more than the statements themselves, so the transition is written in
+# Core. The version check is the mapping's `version_id_col` rule, written out: the ORM's
+# own flushes of these rows (edits outside a transition) still go through it.
+def _move(session, table: Table, row: Item, read: dict[str, Any], version: int) -> bool:
+    """The row's changed values, its new state and the next version, in one UPDATE that
     matches only the version that was read: after a competing commit it matches no row."""
-    state = inspect(row)
-    columns = state.mapper.columns
-    values = {columns[key].key: state.dict[key] for key in state.committed_state}
-    version = row.version
+    missing = object()
+    values = {k: v for k, v in vars(row).items() if read.get(k, missing) != v}
     values["version"] = version + 1
     params = {**values, "_id": row.id, "_version": version}
-    if session.connection().execute(_update(state.mapper.local_table), params).rowcount != 1:
+    if session.connection().execute(_update(table), params).rowcount != 1:
         return False
     row.version = version + 1
-    # Written: nothing is left for a flush to write again.
-    state._commit_all(state.dict, session.identity_map)
     return True
 
 
@@ -278,16 +301,12 @@ def _update(table: Table):
     )
 
 
-def _log(session, **values) -> TransitionLog:
-    """The log row, inserted at once and handed back as the session's own persistent row."""
+def _log(session, **values) -> SimpleNamespace:
+    """The log row, inserted at once; handed back as its values. An ORM row built for it
+    (the model's __init__: pydantic defaults and change tracking for each field) cost
+    as much as the INSERT; `session.get(TransitionLog, entry.id)` gives one."""
     result = session.connection().execute(insert(TransitionLog.__table__), values)
-    # Built as the ORM builds a row it loads: the model's __init__ (pydantic defaults and
-    # change tracking for each field) cost as much as the INSERT.
-    entry = manager_of_class(TransitionLog).new_instance()
-    entry.__dict__.update(values, id=result.inserted_primary_key[0])
-    make_transient_to_detached(entry)
-    session.add(entry)
-    return entry
+    return SimpleNamespace(**values, id=result.inserted_primary_key[0])
 
 
 def column_values(row: SQLModel) -> dict[str, Any]:

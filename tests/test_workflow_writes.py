@@ -1,5 +1,5 @@
 """How the workflow service writes a transition: the machines' moves, one UPDATE that checks
-the version, and ORM rows that show the result without anything left to flush."""
+the version, and a row the caller holds that shows the result with nothing left to flush."""
 
 from datetime import date
 
@@ -59,7 +59,7 @@ def _user(session: Session, username: str) -> User:
     return session.exec(select(User).where(User.username == username)).one()
 
 
-def test_advance_leaves_the_row_current_and_nothing_to_flush(session):
+def test_advance_leaves_the_held_row_current_and_nothing_to_flush(session):
     generate(session, story=False)
     staff = _user(session, "hsq.staff1")
     row = create_purchase(session, staff, title="寫入測試", year=113, amount=1000)
@@ -70,12 +70,13 @@ def test_advance_leaves_the_row_current_and_nothing_to_flush(session):
     assert (row.status, row.version) == (PurchaseState.meeting_decided, 2)
     assert row.evidence["decide"]["held_on"] == "2024-03-01"
     assert not session.is_modified(row) and not session.dirty and not session.new
-    assert inspect(entry).persistent and session.get(TransitionLog, entry.id) is entry
     assert (entry.event, entry.from_state, entry.to_state) == (
         "decide",
         PurchaseState.needs_collected,
         PurchaseState.meeting_decided,
     )
+    logged = session.get(TransitionLog, entry.id)
+    assert (logged.item_id, logged.event, logged.to_state) == (row.id, "decide", entry.to_state)
     session.commit()
 
     with Session(session.get_bind()) as other:
@@ -96,6 +97,23 @@ def test_advance_leaves_the_row_current_and_nothing_to_flush(session):
             None,
         )
         assert milestone.evidence == {} and milestone.synthetic is False
+
+
+def test_an_unflushed_change_to_the_held_row_is_written_with_the_move(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        generate(session, story=False)
+        staff = _user(session, "hsq.staff1")
+        row = create_purchase(session, staff, title="寫入測試", year=113, amount=1000)
+        session.commit()
+        row.title = "會議前改名"
+        advance(session, PURCHASES, row.id, "decide", staff, evidence=MEETING, today=TODAY)
+        assert not session.is_modified(row)
+        session.commit()
+    # Read again inside the transition: still right once its session is gone.
+    assert (row.title, row.status, row.version) == ("會議前改名", PurchaseState.meeting_decided, 2)
+    with Session(engine) as other:
+        stored = other.get(Purchase, row.id)
+        assert (stored.title, stored.status, stored.version) == (row.title, row.status, 2)
 
 
 def test_a_later_change_to_the_row_still_writes_one_version(session):
@@ -141,8 +159,8 @@ def test_approving_a_budget_change_moves_its_version_by_one(session):
 
 
 def test_advance_on_a_row_the_session_does_not_hold_yet(engine):
-    # The bench's case, and a CLI's: the service reads the row itself, and the session
-    # must then hold it as if it had loaded it through the ORM.
+    # The bench's case, and a CLI's: the service reads the row itself, and the row the
+    # session then loads shows the transition.
     with Session(engine, expire_on_commit=False) as setup:
         generate(setup, story=False)
         row = create_purchase(setup, _user(setup, "hsq.staff1"), title="未載入", year=113)
