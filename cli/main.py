@@ -3,6 +3,7 @@
 import typer
 
 from cli import budget, db, demo, diagram, flows_cmd, forms_cmd, imports, items, rules_cmd, web_cmd
+from cli.audit_cmd import app as audit_app
 from cli.dates_cmd import closures_app, reports_app
 from cli.findings_cmd import findings_command
 from cli.reviewers_cmd import app as reviewers_app
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(audit_app, name="audit")
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(imports.schools_app, name="schools")
 app.add_typer(imports.products_app, name="products")

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     # Empty means the embedded SQLite file under data_dir.
     database_url: str = ""
+    # PostgreSQL: the role that owns the tables, for `jingjin db upgrade` alone; the
+    # application's role (database_url) then owns nothing and cannot lift the log's guard.
+    migration_database_url: str = ""
     # All schedules and "today" run in this zone (model/clock.py); SPEC.md: Asia/Taipei.
     timezone: str = "Asia/Taipei"
     # A pinned "today" (ISO 2024-11-25 or ROC 113/11/25): the demo tells a day inside the

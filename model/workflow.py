@@ -18,6 +18,7 @@ from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import Session, SQLModel, select
 from statemachine import StateMachine
 
+from model import audit
 from model.clock import now
 from model.clock import today as clock_today
 from model.tables import Milestone, TransitionLog, User
@@ -202,6 +203,7 @@ def _lost(session, lifecycle, row) -> None:
 
 def _write(session, lifecycle, row, step, parsed, actor, reason, letter_no, rules, today):
     source = str(row.status)
+    audit.lock(session.connection())
     # Queries in `record` read other rows; an autoflush there would write this row before
     # its move, giving one transition two versions.
     with session.no_autoflush:
@@ -279,12 +281,13 @@ def _update(table: Table):
 
 
 def _log(session, **values) -> TransitionLog:
-    """The log row, inserted at once and handed back as the session's own persistent row."""
-    result = session.connection().execute(insert(TransitionLog.__table__), values)
+    """The log row, linked to the hash chain and inserted at once, handed back as the
+    session's own persistent row."""
+    values = audit.append(session.connection(), values)
     # Built as the ORM builds a row it loads: the model's __init__ (pydantic defaults and
     # change tracking for each field) cost as much as the INSERT.
     entry = manager_of_class(TransitionLog).new_instance()
-    entry.__dict__.update(values, id=result.inserted_primary_key[0])
+    entry.__dict__.update(values)
     make_transient_to_detached(entry)
     session.add(entry)
     return entry
@@ -326,17 +329,21 @@ def raise_conflict(lifecycle: Lifecycle, row) -> None:
 
 def log_creation(session: Session, lifecycle: Lifecycle, row, user: User, reason: str = "") -> None:
     """Creation is logged too, so an item's history starts at its first state."""
-    session.add(
-        TransitionLog(
-            item_type=lifecycle.item_type,
-            item_id=row.id,
-            event="create",
-            from_state="",
-            to_state=str(row.status),
-            actor_id=user.id,
-            actor_role=user.role,
-            reason=reason,
-        )
+    if row.id is None:
+        session.flush()
+    _log(
+        session,
+        item_type=lifecycle.item_type,
+        item_id=row.id,
+        event="create",
+        from_state="",
+        to_state=str(row.status),
+        actor_id=user.id,
+        actor_role=user.role,
+        at=now(),
+        reason=reason,
+        evidence={},
+        letter_no=None,
     )
 
 
