@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     # The yearly rules files (<year>.toml); empty means the repository's rules/.
     rules_dir: Path | None = None
 
+    # Imported lists (model/tabular.py): generous for the 2,652 + 735 real schools, and a
+    # bound on what one upload may cost; a zip-compressed XLSX is judged by what it expands to.
+    import_max_bytes: int = 10_000_000
+    import_max_rows: int = 10_000
+    import_max_unzipped_bytes: int = 100_000_000
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_username: str = ""
