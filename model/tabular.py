@@ -329,7 +329,7 @@ def upsert(
         changed = {name: v for name, v in fields.items() if getattr(row, name) != v}
         if changed:
             before = {name: (getattr(row, name), v) for name, v in changed.items()}
-            report.changed.append((key, fields.get("name", row.name), before))
+            report.changed.append((key, fields.get("name", getattr(row, "name", "")), before))
         for name, value in changed.items():
             setattr(row, name, value)
         if changed:
