@@ -10,7 +10,7 @@ import uuid
 from datetime import date
 
 import pytest
-from cli_env import configured_engine, run
+from cli_env import configured, configured_engine, run
 from deadline_fixtures import seed_demo
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
@@ -255,5 +255,40 @@ def test_the_application_role_cannot_lift_the_guard(postgres_engine):
     finally:
         app.dispose()
         with postgres_engine.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
+
+
+@pytest.mark.postgres
+def test_db_upgrade_as_the_owner_leaves_the_application_owning_nothing(
+    fresh_postgres_engine, monkeypatch
+):
+    """`jingjin db upgrade` with the owner's URL grants the application's role its rows;
+    the application then works, but cannot lift the log's guard."""
+    owner = fresh_postgres_engine
+    role = f"jj_app_{uuid.uuid4().hex[:8]}"
+    with owner.begin() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+    app = make_engine(
+        owner.url.set(username=role).render_as_string(False),
+        connect_args={"options": f"-csearch_path={schema}"},
+    )
+    try:
+        monkeypatch.setenv("JINGJIN_MIGRATION_DATABASE_URL", owner.url.render_as_string(False))
+        monkeypatch.setenv("PGOPTIONS", f"-csearch_path={schema}")  # both roles, read by libpq
+        with configured(monkeypatch, app.url.render_as_string(False)) as runner:
+            upgraded = run(runner, "db", "upgrade")
+            verified = run(runner, "audit", "verify")
+        assert upgraded.exit_code == 0, upgraded.output
+        assert verified.exit_code == 0, verified.output
+        with app.begin() as conn:
+            audit.append(conn, _entry(1))
+        refused = pytest.raises(DBAPIError, match=r"must be owner")
+        with refused, app.begin() as conn:
+            conn.execute(text("ALTER TABLE transition_log DISABLE TRIGGER ALL"))
+    finally:
+        app.dispose()
+        with owner.begin() as conn:
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
