@@ -5,7 +5,7 @@ from sqlmodel import col, select
 
 from cli.common import database, print_json, reports_errors
 from cli.item_common import AS_HELP, JSON_HELP, check_read, find_county, reader
-from flows.jobs.checks import RULE_TITLES
+from flows.jobs.checks import rule_title
 from forms.display import roc_date
 from model.lifecycles import LIFECYCLES
 from model.tables import County, Finding
@@ -24,7 +24,7 @@ def _row(finding: Finding, county: str | None) -> dict:
     return {
         "county": county,
         "rule_id": finding.rule_id,
-        "rule": RULE_TITLES.get(finding.rule_id, finding.rule_id),
+        "rule": rule_title(finding.rule_id),
         "subject_type": finding.subject_type,
         "subject_id": finding.subject_id,
         "subject": f"{kind} #{finding.subject_id}",

@@ -15,6 +15,7 @@ from cli import (
     rules_cmd,
     web_cmd,
 )
+from cli.audit_cmd import app as audit_app
 from cli.dates_cmd import closures_app, reports_app
 from cli.findings_cmd import findings_command
 from cli.operator import JingjinGroup
@@ -28,6 +29,7 @@ app = typer.Typer(
     cls=JingjinGroup,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(audit_app, name="audit")
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(imports.schools_app, name="schools")
 app.add_typer(imports.products_app, name="products")

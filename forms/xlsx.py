@@ -7,6 +7,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from forms.cells import keep_text
 from forms.sheets import DRAFT_ROW, Percent, Sheet
 
 THOUSANDS = "#,##0"
@@ -18,19 +19,25 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _append(ws: Worksheet, values) -> None:
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        keep_text(cell)
+
+
 def _fill(ws: Worksheet, sheet: Sheet, draft: bool) -> None:
     if draft:
-        ws.append([DRAFT_ROW])
+        _append(ws, [DRAFT_ROW])
         ws.cell(ws.max_row, 1).font = Font(bold=True, color="CC0000", size=14)
     for line in sheet.title:
-        ws.append([line])
+        _append(ws, [line])
     ws.cell(ws.max_row - len(sheet.title) + 2, 1).font = Font(bold=True, size=14)
-    ws.append(sheet.header)
+    _append(ws, sheet.header)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.alignment = _WRAP
     for row in sheet.rows:
-        ws.append([v.fraction if isinstance(v, Percent) else v for v in row])
+        _append(ws, [v.fraction if isinstance(v, Percent) else v for v in row])
         for cell, value in zip(ws[ws.max_row], row, strict=False):
             cell.alignment = _WRAP
             if isinstance(value, Percent):
@@ -38,7 +45,7 @@ def _fill(ws: Worksheet, sheet: Sheet, draft: bool) -> None:
             elif _is_number(cell.value):
                 cell.number_format = THOUSANDS
     for note in sheet.notes:
-        ws.append([note])
+        _append(ws, [note])
     for index, width in enumerate(sheet.widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
 

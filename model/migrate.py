@@ -7,7 +7,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from rules.errors import JingjinError
 
@@ -59,7 +59,9 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", app_role: str | None = None) -> None:
+    """Migrate as the engine's role (the owner); on PostgreSQL, then grant `app_role` what
+    the application needs and no more, in the same transaction."""
     current = current_revision(engine)
     if current is not None and not known_revision(engine, current):
         raise DatabaseNewerThanCode(current, head_revision(engine))
@@ -67,6 +69,30 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if app_role and conn.dialect.name == "postgresql":
+            grant_app_role(conn, app_role)
+
+
+# The log and its chain head: rows are added, never changed (the head moves with each row).
+APPEND_ONLY = {"transition_log": "SELECT, INSERT", "transition_log_head": "SELECT, INSERT, UPDATE"}
+
+
+def grant_app_role(conn: Connection, role: str) -> None:
+    """The application's role reads and writes rows but owns nothing, so it can neither
+    ALTER a table nor DISABLE its triggers; on the log it may only read and add."""
+    quote = conn.dialect.identifier_preparer.quote
+    who, schema = quote(role), quote(conn.execute(text("SELECT current_schema()")).scalar_one())
+    conn.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO {who}"))
+    conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who}"))
+    tables = conn.execute(
+        text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    ).scalars()
+    for table in tables:
+        rights = APPEND_ONLY.get(table, "SELECT, INSERT, UPDATE, DELETE")
+        if table == "alembic_version":
+            rights = "SELECT"
+        conn.execute(text(f"GRANT {rights} ON {schema}.{quote(table)} TO {who}"))
+    conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {who}"))
 
 
 def require_migrated(engine: Engine) -> None:

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     # Empty means the embedded SQLite file under data_dir.
     database_url: str = ""
+    # PostgreSQL: the role that owns the tables, for `jingjin db upgrade` alone; the
+    # application's role (database_url) then owns nothing and cannot lift the log's guard.
+    migration_database_url: str = ""
     # All schedules and "today" run in this zone (model/clock.py); SPEC.md: Asia/Taipei.
     timezone: str = "Asia/Taipei"
     # A pinned "today" (ISO 2024-11-25 or ROC 113/11/25): the demo tells a day inside the
@@ -32,6 +35,12 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     # The yearly rules files (<year>.toml); empty means the repository's rules/.
     rules_dir: Path | None = None
+
+    # Imported lists (model/tabular.py): generous for the 2,652 + 735 real schools, and a
+    # bound on what one upload may cost; a zip-compressed XLSX is judged by what it expands to.
+    import_max_bytes: int = 10_000_000
+    import_max_rows: int = 10_000
+    import_max_unzipped_bytes: int = 100_000_000
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

@@ -326,6 +326,9 @@ class TransitionLog(SQLModel, table=True):
     reason: str = ""
     evidence: dict = _json()
     letter_no: str | None = Field(default=None, max_length=64)
+    # The hash chain (model/audit.py): the row before's hash, and this row's.
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
 
 
 class Finding(SQLModel, table=True):

@@ -10,13 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
+from model.settings import get_settings
 from rules.errors import InputError, JingjinError
 
 CSV_SUFFIXES = frozenset({".csv"})
@@ -40,18 +42,41 @@ def read_rows(
     required: Sequence[str],
     aliases: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Row]:
-    """Trimmed rows keyed by header; `aliases` maps a canonical header to other spellings."""
+    """Trimmed rows keyed by header; `aliases` maps a canonical header to other spellings.
+    Bounded: a file over the size limit, one with more rows than the limit (the reading
+    stops there) or with none below its header is refused whole."""
     path = Path(path)
-    raw = list(_raw_rows(path))
-    header_at = next((i for i, (_, cells) in enumerate(raw) if any(cells)), None)
-    if header_at is None:
+    settings = get_settings()
+    _within_size(path, settings.import_max_bytes)
+    raw = (item for item in _raw_rows(path) if any(item[1]))
+    first = next(raw, None)
+    if first is None:
         raise TabularError(path.name, "檔案是空的，找不到標題列")
-    header_cells = raw[header_at][1]
-    headers = _canonical_headers(path.name, header_cells, aliases or {})
+    headers = _canonical_headers(path.name, first[1], aliases or {})
     missing = [h for h in required if h not in headers]
     if missing:
         raise TabularError(path.name, f"缺少欄位：{'、'.join(missing)}")
-    return [_keyed(number, headers, cells) for number, cells in raw[header_at + 1 :] if any(cells)]
+    rows = []
+    for number, cells in raw:
+        if len(rows) == settings.import_max_rows:
+            raise TabularError(
+                path.name,
+                f"資料超過 {settings.import_max_rows:,} 列的上限（第 {number} 列起未讀取），"
+                "未匯入任何資料；請確認檔案內容或分批匯入",
+            )
+        rows.append(_keyed(number, headers, cells))
+    if not rows:
+        raise TabularError(path.name, "只有標題列，沒有任何資料列")
+    return rows
+
+
+def _within_size(path: Path, limit: int) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise TabularError(path.name, f"無法讀取檔案：{exc.strerror}") from exc
+    if size > limit:
+        raise TabularError(path.name, f"檔案大小 {size:,} 位元組，超過上限 {limit:,} 位元組")
 
 
 def _raw_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -97,32 +122,45 @@ def _decode(path: Path) -> str:
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     text = _decode(path)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise TabularError(path.name, f"CSV 格式錯誤：{exc}") from exc
     # Counting records rather than physical lines: a quoted cell with a line break is
     # still one row to the person looking at it in Excel.
-    return ((n, [cell.strip() for cell in rec]) for n, rec in enumerate(records, start=1))
+    records = enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+    try:
+        for n, rec in records:
+            yield n, [cell.strip() for cell in rec]
+    except csv.Error as exc:
+        raise TabularError(path.name, f"CSV 格式錯誤：{exc}") from exc
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook  # only XLSX callers pay for the import
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _within_unzipped(path, get_settings().import_max_unzipped_bytes)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise TabularError(path.name, f"無法開啟 Excel 檔案：{exc}") from exc
     try:
-        sheet = book.worksheets[0]
-        rows = [
-            (n, [_cell_text(c.value, c.number_format) for c in cells])
-            for n, cells in enumerate(sheet.iter_rows(), start=1)
-        ]
+        # Streamed: the caller stops at its row limit, so rows past it are never parsed.
+        for n, cells in enumerate(book.worksheets[0].iter_rows(), start=1):
+            yield n, [_cell_text(c.value, c.number_format) for c in cells]
     finally:
         book.close()
-    return iter(rows)
+
+
+def _within_unzipped(path: Path, limit: int) -> None:
+    """An XLSX is a zip: judge it by the sizes its members declare before expanding any
+    (a 1 MB file can expand to gigabytes)."""
+    try:
+        with ZipFile(path) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except (BadZipFile, OSError) as exc:
+        raise TabularError(path.name, f"無法開啟 Excel 檔案：{exc}") from exc
+    if expanded > limit:
+        raise TabularError(
+            path.name, f"解壓縮後達 {expanded:,} 位元組，超過上限 {limit:,} 位元組，未讀取"
+        )
 
 
 def _cell_text(value: Any, number_format: str | None) -> str:
@@ -194,6 +232,8 @@ class RowChecker:
             return self.fail(column, "不可空白")
         if len(value) > max_length:
             return self.fail(column, f"超過 {max_length} 個字")
+        if has_control(value):
+            return self.fail(column, "含有控制字元（如換行、定位字元或不可見的格式字元）")
         return value
 
     def choice(self, column: str, allowed: Sequence[str]) -> str | None:
@@ -219,6 +259,12 @@ class RowChecker:
         if number < minimum:
             return self.fail(column, _minimum_reason(minimum))
         return number
+
+
+def has_control(value: str) -> bool:
+    """Line breaks, tabs and invisible format characters (such as a right-to-left
+    override) have no place in a name: they hide or reorder what a reader sees."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
 
 
 def parse_whole(value: str) -> int | None:

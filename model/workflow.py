@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
 from statemachine import StateMachine
 
+from model import audit
 from model.clock import now
 from model.clock import today as clock_today
 from model.tables import Milestone, TransitionLog, User
@@ -222,6 +223,7 @@ def _lost(session, lifecycle, item_id) -> None:
 def _write(session, lifecycle, moved, step, parsed, actor, reason, letter_no, rules, today):
     row, read, held = moved
     source = str(row.status)
+    audit.lock(session.connection())
     # Queries in `record` read other rows; an autoflush there would write a change the
     # caller left on the held row before the move, giving one transition two versions.
     with session.no_autoflush:
@@ -302,11 +304,11 @@ def _update(table: Table):
 
 
 def _log(session, **values) -> SimpleNamespace:
-    """The log row, inserted at once; handed back as its values. An ORM row built for it
-    (the model's __init__: pydantic defaults and change tracking for each field) cost
-    as much as the INSERT; `session.get(TransitionLog, entry.id)` gives one."""
-    result = session.connection().execute(insert(TransitionLog.__table__), values)
-    return SimpleNamespace(**values, id=result.inserted_primary_key[0])
+    """The log row, linked to the hash chain and inserted at once; handed back as its
+    values. An ORM row built for it (the model's __init__: pydantic defaults and change
+    tracking for each field) cost as much as the INSERT; `session.get(TransitionLog,
+    entry.id)` gives one."""
+    return SimpleNamespace(**audit.append(session.connection(), values))
 
 
 def column_values(row: SQLModel) -> dict[str, Any]:
@@ -345,17 +347,21 @@ def raise_conflict(lifecycle: Lifecycle, row) -> None:
 
 def log_creation(session: Session, lifecycle: Lifecycle, row, user: User, reason: str = "") -> None:
     """Creation is logged too, so an item's history starts at its first state."""
-    session.add(
-        TransitionLog(
-            item_type=lifecycle.item_type,
-            item_id=row.id,
-            event="create",
-            from_state="",
-            to_state=str(row.status),
-            actor_id=user.id,
-            actor_role=user.role,
-            reason=reason,
-        )
+    if row.id is None:
+        session.flush()
+    _log(
+        session,
+        item_type=lifecycle.item_type,
+        item_id=row.id,
+        event="create",
+        from_state="",
+        to_state=str(row.status),
+        actor_id=user.id,
+        actor_role=user.role,
+        at=now(),
+        reason=reason,
+        evidence={},
+        letter_no=None,
     )
 
 

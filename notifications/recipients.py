@@ -78,6 +78,11 @@ def digest_readers(session: Session) -> list[tuple[User, dict[int, str]]]:
     return sorted(found.values(), key=lambda pair: pair[0].id)
 
 
+def admins(session: Session) -> list[User]:
+    """The active ministry admins: they read what concerns the whole programme."""
+    return _admins(session)
+
+
 def _admins(session: Session) -> list[User]:
     return list(
         session.exec(

@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from forms.cells import csv_safe, keep_text
+
 DATE_FORMAT = "yyyy-mm-dd"
 THOUSANDS = "#,##0"
 Cell = str | int | date | None
@@ -44,8 +45,7 @@ def _csv_text(value: Cell) -> str:
         return value.isoformat()
     if _is_number(value):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return csv_safe(str(value))
 
 
 def csv_bytes(table: Table) -> bytes:
@@ -63,6 +63,7 @@ def xlsx_bytes(table: Table) -> bytes:
     sheet.title = _plain_name(table.name)
     sheet.append(table.header)
     for cell in sheet[1]:
+        keep_text(cell)
         cell.font = Font(bold=True)
     for r, row in enumerate(table.rows, start=2):
         for c, value in enumerate(row, start=1):
@@ -70,9 +71,8 @@ def xlsx_bytes(table: Table) -> bytes:
             if isinstance(value, datetime):
                 value = value.replace(tzinfo=None)
             cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the first character
-            elif _is_number(value):
+            keep_text(cell)
+            if _is_number(value):
                 cell.number_format = THOUSANDS
             elif isinstance(value, date):
                 cell.number_format = DATE_FORMAT

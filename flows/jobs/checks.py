@@ -41,6 +41,15 @@ RULE_TITLES = {
     "devices.schools_short": "學校學習載具未達配發標準",
 }
 
+# Findings filed outside the per-county checks: the audit log's chain (flows/jobs/audit.py).
+AUDIT_RULE = "audit.chain_broken"
+OTHER_TITLES = {AUDIT_RULE: "異動紀錄雜湊鏈不符（紀錄疑遭竄改）"}
+
+
+def rule_title(rule_id: str) -> str:
+    return RULE_TITLES.get(rule_id) or OTHER_TITLES.get(rule_id, rule_id)
+
+
 UNSUBMITTED_PLANS = (PlanState.draft, PlanState.returned)
 PURCHASE_DONE = (
     PurchaseState.disbursement_requested,

@@ -15,7 +15,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from flows.jobs import milestones
-from flows.jobs.checks import COUNTY_SUBJECT, RULE_TITLES, school_targets_url
+from flows.jobs.checks import COUNTY_SUBJECT, rule_title, school_targets_url
 from flows.jobs.context import JobContext
 from flows.jobs.escalation import escalation_list
 from flows.jobs.milestones import CountyDue
@@ -135,7 +135,7 @@ def _findings(session: Session, ctx: JobContext, since) -> list[tuple[int, Findi
             f.county_id,
             FindingView(
                 rule_id=f.rule_id,
-                rule_title=RULE_TITLES.get(f.rule_id, f.rule_id),
+                rule_title=rule_title(f.rule_id),
                 county=county,
                 message=f.message,
                 url=_url(ctx, f, plan_id),

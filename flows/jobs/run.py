@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from flows.jobs.audit import audit_alert
 from flows.jobs.context import JobContext, contexts
 from flows.jobs.digest import daily_digest
 from flows.jobs.escalation import escalate_overdue
@@ -46,4 +47,7 @@ def sweep(engine: Engine | None = None, as_of: date | None = None) -> JobReport:
         ctxs = contexts(session, as_of)
         if not ctxs:
             return JobReport("sweep", as_of or today())
-        return compliance_sweep(session, ctxs)
+        report = compliance_sweep(session, ctxs)
+        # The log's chain is checked with the rules, every day.
+        report.merge(audit_alert(session, ctxs[-1]))
+        return report

@@ -6,6 +6,7 @@ import model.accounts
 import model.activities
 import model.alerts
 import model.assignments
+import model.audit
 import model.files
 import model.school_targets
 import model.tables  # noqa: F401
