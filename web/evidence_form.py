@@ -25,7 +25,8 @@ from states.steps import evidence_refusals
 from states.values import BudgetItem
 
 PREFIX = "ev."
-LIST_ROWS = 6
+LIST_ROWS = 6  # Kept here (not web.bounds) so this module imports nothing of the web app.
+MAX_AMOUNT = 2**31 - 1
 WHOLE = re.compile(r"\d{1,3}(,\d{3})+|\d+")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 LONG_TEXT = {"minutes", "text", "notes", "justification", "reason", "explanation"}
@@ -188,7 +189,10 @@ def _read_field(spec: FieldSpec, form, path: str, out: dict, problems: list[Refu
 def _convert(spec: FieldSpec, text: str) -> tuple[Any, str | None]:
     if spec.kind == "int":
         if WHOLE.fullmatch(text):
-            return int(text.replace(",", "")), None
+            value = int(text.replace(",", ""))
+            if value > MAX_AMOUNT:
+                return None, f"「{spec.label}」超出上限 {MAX_AMOUNT:,}，收到「{text}」。"
+            return value, None
         return None, f"「{spec.label}」須為不含小數的整數，收到「{text}」。"
     if spec.kind == "date":
         try:

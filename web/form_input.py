@@ -8,7 +8,7 @@ from datetime import date
 
 from forms.dates import DayError, parse_day
 from states.errors import Refusal
-from web.evidence_form import WHOLE
+from web.evidence_form import MAX_AMOUNT, WHOLE
 
 FORMAT_RULE = "evidence.format"
 
@@ -37,7 +37,11 @@ def whole(form, name: str, label: str, problems: FieldProblems) -> int | None:
     if not WHOLE.fullmatch(raw):
         problems.add(name, f"「{label}」須為不小於 0、不含小數的整數，收到「{raw}」。")
         return None
-    return int(raw.replace(",", ""))
+    value = int(raw.replace(",", ""))
+    if value > MAX_AMOUNT:
+        problems.add(name, f"「{label}」超出上限 {MAX_AMOUNT:,}，收到「{raw}」。")
+        return None
+    return value
 
 
 def day(form, name: str, label: str, problems: FieldProblems) -> date | None:
