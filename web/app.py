@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from forms.display import amount, roc_date, roc_datetime
 from model.clock import today
 from model.db import get_engine
+from model.file_types import BY_EXTENSION as EVIDENCE_EXTENSIONS
 from states.values import Role
 from web import (
     activity_routes,
@@ -33,6 +34,7 @@ from web.bounds import MAX_ID
 from web.config import WebSettings, settings_from_env
 from web.deps import NotSignedIn, check_csrf, login_redirect
 from web.evidence_form import CHOICE_LABELS, FIELD_LABELS, ISO_DAY, shown_day
+from web.guards import BodyLimit, SecurityHeaders
 from web.work import milestone_url
 
 HERE = Path(__file__).resolve().parent
@@ -70,6 +72,7 @@ def _templates() -> Jinja2Templates:
     )
     templates.env.globals["milestone_url"] = milestone_url
     templates.env.globals["shown_day"] = shown_day
+    templates.env.globals["evidence_accept"] = ",".join(f".{e}" for e in EVIDENCE_EXTENSIONS)
     return templates
 
 
@@ -125,6 +128,14 @@ def create_app(engine: Engine | None = None, settings: WebSettings | None = None
         max_age=settings.session_max_age,
         same_site="lax",
         https_only=settings.https_only,
+    )
+    app.add_middleware(SecurityHeaders)
+    # Outermost: a body over its limit is refused before sign-in, CSRF or parsing.
+    app.add_middleware(
+        BodyLimit,
+        form_bytes=settings.max_form_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        page=lambda limit: _too_large_page(app, limit),
     )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in ROUTERS:
@@ -193,6 +204,13 @@ def invalid_text(errors) -> str:
     known = "、".join(dict.fromkeys(f"「{label}」" for label, _ in labelled if label))
     where = f"{known}的值" if known else "網址或表單中的資料"
     return f"{where}格式不正確（例如編號須為數字），請回到上一頁重新操作。"
+
+
+def _too_large_page(app: FastAPI, limit: int) -> bytes:
+    mb = max(1, limit // (1024 * 1024))
+    message = f"送出的資料超過 {mb} MB 上限，已拒絕（未儲存）。請縮小檔案後再試。"
+    context = {"request": None, "status": 413, "message": message}
+    return app.state.templates.get_template("error.html").render(context).encode()
 
 
 def _error_page(request: Request, status: int, message: str, headers=None) -> HTMLResponse:

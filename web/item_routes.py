@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
 from model.accounts import Handover
+from model.file_types import evidence_problem
 from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
 from model.reimbursements import approved_lines, plan_figures
 from model.tables import BudgetChange, BudgetLine, Milestone, Plan, Reimbursement, User
@@ -235,6 +236,9 @@ async def read_upload(
     if len(content) > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
         return None, [Refusal("file.too_large", f"檔案「{upload.filename}」超過 {limit} MB 上限。")]
+    problem = evidence_problem(upload.filename, upload.content_type, content)
+    if problem:
+        return None, [Refusal("file.type", problem)]
     kind = str(form.get("file_kind", "other"))
     stored = EvidenceFile(
         item_type="",
