@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from browser_support import live_server
+from browser_support import live_server, needs_chromium
+from browser_support import sign_in as browser_sign_in
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -417,3 +418,43 @@ def test_which_characters_are_hidden():
     assert hidden_characters("第一行\n第二行") == ["U+000A"]
     assert hidden_characters("a\x9bb\u2066c") == ["U+009B", "U+2066"]
     assert hidden_characters("正常的標題（113 年度）") == []
+
+
+# ------------------------------------------------------------------ the policy in a browser
+@pytest.mark.browser
+@needs_chromium
+def test_pages_work_under_the_content_security_policy(sqlite_app, browser):
+    """Bars, select-all boxes and the county picker work with no inline script or style,
+    and the browser reports nothing the policy blocked."""
+    blocked: list[str] = []
+    with live_server(sqlite_app) as base:
+        context = browser.new_context(locale="zh-TW")
+        page = context.new_page()
+        page.on(
+            "console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None
+        )
+        browser_sign_in(page, base, "moe.admin")
+        page.goto(f"{base}/ministry")
+        widths = page.eval_on_selector_all(
+            "[data-width]", "els => els.map(e => [e.dataset.width, e.style.width])"
+        )
+        assert widths and all(style == f"{n}%" for n, style in widths)
+        assert page.eval_on_selector_all("[data-flex]", "els => els.every(e => e.style.flex)")
+        page.goto(f"{base}/targets/schools")
+        picker = page.locator("select[name=county_id]")
+        picker.select_option(index=1)
+        page.wait_for_url(re.compile(r"county_id=\d+"))
+        context.close()
+        context = browser.new_context(locale="zh-TW")
+        page = context.new_page()
+        page.on(
+            "console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None
+        )
+        browser_sign_in(page, base, "hsq.supervisor")
+        page.goto(f"{base}/items/purchase?state=needs_collected")
+        page.locator("input[data-check-all]").check()
+        boxes = page.locator("input[name=ids]")
+        assert boxes.count() > 0
+        assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+        context.close()
+    assert blocked == []
