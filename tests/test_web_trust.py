@@ -40,7 +40,7 @@ from model.tables import Purchase, User
 from states.errors import TransitionRefused
 from states.plain_text import hidden_characters
 from states.workshop import parse_attendees
-from web.security import set_password
+from web.security import set_demo_passwords, set_password
 
 HTML = {"Accept": "text/html"}
 BIG_ID = str(2**31)
@@ -132,6 +132,20 @@ def test_unknown_names_do_not_grow_the_throttle_table_forever(sqlite_app, monkey
     with Session(sqlite_app.state.engine) as s:
         names = set(s.exec(select(LoginThrottle.username)))
     assert names == {"nobody-new"}
+
+
+def test_new_passwords_raise_the_session_epoch_and_leave_users_readable(session):
+    from model.demo import generate
+
+    generate(session, county_name=HOME, story=False)
+    user = session.exec(select(User).where(User.username == "hsq.staff1")).one()
+    before = user.session_epoch
+    set_password(session, user, "another-pass-113")
+    assert user.session_epoch == before + 1
+    users = set_demo_passwords(session, PASSWORD)
+    session.commit()
+    session.close()
+    assert user.session_epoch == before + 2 and all(u.username for u in users)
 
 
 # ------------------------------------------------------------------ raced sign-ins

@@ -56,9 +56,8 @@ def end_sessions(session: Session, user_id: int) -> None:
         update(User)
         .where(col(User.id) == user_id)
         .values(session_epoch=col(User.session_epoch) + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")  # a loaded User sees the new value
     )
-    session.expire_all()
 
 
 def _insert(session: Session):
