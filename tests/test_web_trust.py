@@ -472,3 +472,13 @@ def test_pages_work_under_the_content_security_policy(sqlite_app, browser):
         assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
         context.close()
     assert blocked == []
+
+
+def test_budget_amounts_are_bounded():
+    from pydantic import ValidationError
+
+    from forms.budget_form import BudgetLineInput
+
+    with pytest.raises(ValidationError, match="超出上限"):
+        BudgetLineInput(recurrent=LONG_ID, capital="0")
+    assert BudgetLineInput(recurrent="2,147,483,647", capital="0").recurrent == 2**31 - 1

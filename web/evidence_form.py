@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from forms.dates import DayError, parse_day
 from forms.display import roc_date
+from forms.fields import MAX_AMOUNT
 from forms.labels import ITEM_LABELS
 from model.lifecycles import LIFECYCLES
 from states.errors import Refusal
@@ -25,8 +26,7 @@ from states.steps import evidence_refusals
 from states.values import BudgetItem
 
 PREFIX = "ev."
-LIST_ROWS = 6  # Kept here (not web.bounds) so this module imports nothing of the web app.
-MAX_AMOUNT = 2**31 - 1
+LIST_ROWS = 6
 WHOLE = re.compile(r"\d{1,3}(,\d{3})+|\d+")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 LONG_TEXT = {"minutes", "text", "notes", "justification", "reason", "explanation"}
