@@ -73,7 +73,7 @@ def _new_purchase(lifecycle: Lifecycle) -> Callable:
     def new(
         as_user: str = typer.Option(..., "--as", help=AS_HELP),
         title: str = typer.Option(..., "--title", help="採購名稱"),
-        amount: int = typer.Option(0, "--amount", min=0, help="預估金額（元）"),
+        amount: int = typer.Option(0, "--amount", min=0, max=2**31 - 1, help="預估金額（元）"),
         year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:

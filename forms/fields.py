@@ -13,6 +13,10 @@ from forms.errors import FormInvalid
 _WHOLE = re.compile(r"\d+|\d{1,3}(,\d{3})+")
 
 
+# Amounts and counts are stored in 32-bit integer columns; none of the programme's nears it.
+MAX_AMOUNT = 2**31 - 1
+
+
 def _whole_amount(value: Any) -> int:
     """Whole 元 only: a float, a decimal or an exponent is a typing mistake, not a rounding."""
     if isinstance(value, bool):
@@ -36,6 +40,12 @@ def _whole_amount(value: Any) -> int:
         )
     if number < 0:
         raise PydanticCustomError("negative", "不可為負數，收到「{value}」", {"value": number})
+    if number > MAX_AMOUNT:
+        raise PydanticCustomError(
+            "too_large",
+            "超出上限 {limit}，收到「{value}」",
+            {"limit": f"{MAX_AMOUNT:,}", "value": number},
+        )
     return number
 
 

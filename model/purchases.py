@@ -11,6 +11,7 @@ from model.tables import BudgetLine, Closure, County, Milestone, Plan, Product, 
 from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules
 from states.errors import Refusal, TransitionRefused
+from states.plain_text import text_problem
 from states.plan import APPROVED_STATES
 from states.purchase import (
     DISBURSEMENT_MILESTONE,
@@ -198,6 +199,8 @@ def create_purchase(
         refusals.append(Refusal("access.county", "您只能處理自己縣市的項目。"))
     if not title.strip():
         refusals.append(Refusal("evidence.format", "請填寫採購名稱。"))
+    elif problem := text_problem("採購名稱", title):
+        refusals.append(Refusal("evidence.format", problem, "title"))
     if not isinstance(amount, int) or amount < 0:
         refusals.append(Refusal("evidence.format", "預估金額須為不小於 0 的整數（元）。"))
     if refusals:

@@ -125,6 +125,9 @@ class User(SQLModel, table=True):
     daily_digest: bool = False
     active: bool = True
     synthetic: bool = False
+    # Raised by sign-out, a new password and a lockout: every cookie signed with an older
+    # value stops working at once (web.deps.current_user compares them).
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Plan(Versioned, table=True):

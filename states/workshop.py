@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from states.plain_text import text_problem
+
 CODE = re.compile(r"[0-9]{6}")
 NAME_MAX = 32
 # Tab (pasted from Excel), comma, ideographic comma or spaces between code and name.
@@ -46,6 +48,9 @@ def parse_attendees(text: str) -> tuple[list[Attendee], list[str]]:
             continue
         if not name:
             problems.append(f"第 {number} 行「{line}」：學校代碼後須填教師姓名")
+            continue
+        if problem := text_problem("教師姓名", rest):
+            problems.append(f"第 {number} 行：{problem}")
             continue
         if len(name) > NAME_MAX:
             problems.append(f"第 {number} 行「{line}」：姓名超過 {NAME_MAX} 個字")

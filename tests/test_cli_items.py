@@ -319,3 +319,8 @@ def test_roc_dates_typed_in_options_are_recorded_as_iso(cli):
     assert result.exit_code == 0, result.output
     logged = _json(cli("purchase", "history", str(item), "--json"))[-1]["evidence"]
     assert logged["held_on"] == "2024-03-01"
+
+
+def test_purchase_new_refuses_control_characters_in_the_title(cli):
+    result = cli("purchase", "new", "--as", "hsq.staff1", "--title", "平板\x1b[2J授權")
+    assert result.exit_code != 0 and "不可見的控制字元" in result.output

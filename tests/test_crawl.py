@@ -138,7 +138,10 @@ def site(tmp_path_factory):
 def phone(browser):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run ./dev (npm ci installs axe-core)", pytrace=False)
-    context = browser.new_context(locale="zh-TW", timezone_id="Asia/Taipei", viewport=PHONE)
+    # The pages forbid inline scripts (Content-Security-Policy); axe is injected as one.
+    context = browser.new_context(
+        locale="zh-TW", timezone_id="Asia/Taipei", viewport=PHONE, bypass_csp=True
+    )
     yield context
     context.close()
 

@@ -279,10 +279,10 @@ def test_upload_refuses_file_over_size_limit(sqlite_app, monkeypatch):
     client = client_for(sqlite_app, "hsq.staff1")
     purchase, _ = ids(sqlite_app, HOME)
     url = f"/items/purchase/{purchase}"
-    files = {"file": ("big.pdf", b"x" * 11, "application/pdf")}
+    files = {"file": ("big.pdf", b"%PDF-" + b"x" * 6, "application/pdf")}
     response = post(client, f"{url}/files", {"file_kind": "contract"}, files, page=url)
     assert response.status_code == 422 and "file.too_large" in response.text
-    files = {"file": ("ok.pdf", b"x" * 10, "application/pdf")}
+    files = {"file": ("ok.pdf", b"%PDF-" + b"x" * 5, "application/pdf")}
     assert (
         post(client, f"{url}/files", {"file_kind": "contract"}, files, page=url).status_code == 303
     )
@@ -293,11 +293,11 @@ def test_file_download_refused_to_other_county(sqlite_app):
     purchase, _ = ids(sqlite_app, HOME)
     url = f"/items/purchase/{purchase}"
     owner = client_for(sqlite_app, "hsq.staff1")
-    files = {"file": ("契約.pdf", b"contract", "application/pdf")}
+    files = {"file": ("契約.pdf", b"%PDF-contract", "application/pdf")}
     post(owner, f"{url}/files", {"file_kind": "contract"}, files, page=url)
     with Session(sqlite_app.state.engine) as s:
         file_id = s.exec(select(EvidenceFile.id)).one()
-    assert owner.get(f"/files/{file_id}").content == b"contract"
+    assert owner.get(f"/files/{file_id}").content == b"%PDF-contract"
     assert client_for(sqlite_app, "hsz.staff1").get(f"/files/{file_id}").status_code == 404
 
 

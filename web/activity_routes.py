@@ -18,6 +18,7 @@ from states.activity import COUNT_FIELDS, FIELD_LABELS, FLAG_FIELDS, SPECS
 from states.errors import TransitionRefused
 from states.steps import COUNTY_ROLES
 from web.access import may_see_county, may_write, require_role, role_of, sees_all
+from web.bounds import QueryYear, form_id
 from web.deadlines import done_late_note
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, day, text, typed_values, whole
@@ -163,14 +164,16 @@ def _page(request, db, user, county, year, *, values=None, problems=None, refusa
 def activities_page(
     request: Request,
     county_id: str = "",
-    year: int | None = None,
+    year: QueryYear = None,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
     # The county picker sends an empty value for 「請選擇」: no county chosen.
-    if county_id and not county_id.isdigit():
-        raise HTTPException(422, "網址中的「縣市」資料格式不正確（須為數字），請回到上一頁重新選擇。")
-    county = _county(db, user, int(county_id) if county_id else None)
+    if county_id and form_id(county_id) is None:
+        raise HTTPException(
+            422, "網址中的「縣市」資料格式不正確（須為數字），請回到上一頁重新選擇。"
+        )
+    county = _county(db, user, form_id(county_id))
     year = year or programme_year(db, request.app.state.today())
     try:
         load_rules(year)

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from forms.display import amount, roc_date, roc_datetime
 from model.clock import today
 from model.db import get_engine
+from model.file_types import BY_EXTENSION as EVIDENCE_EXTENSIONS
 from states.values import Role
 from web import (
     activity_routes,
@@ -29,9 +30,11 @@ from web import (
     settings_routes,
     work_routes,
 )
+from web.bounds import MAX_ID
 from web.config import WebSettings, settings_from_env
 from web.deps import NotSignedIn, check_csrf, login_redirect
 from web.evidence_form import CHOICE_LABELS, FIELD_LABELS, ISO_DAY, shown_day
+from web.guards import BodyLimit, SecurityHeaders
 from web.work import milestone_url
 
 HERE = Path(__file__).resolve().parent
@@ -69,6 +72,7 @@ def _templates() -> Jinja2Templates:
     )
     templates.env.globals["milestone_url"] = milestone_url
     templates.env.globals["shown_day"] = shown_day
+    templates.env.globals["evidence_accept"] = ",".join(f".{e}" for e in EVIDENCE_EXTENSIONS)
     return templates
 
 
@@ -125,6 +129,14 @@ def create_app(engine: Engine | None = None, settings: WebSettings | None = None
         same_site="lax",
         https_only=settings.https_only,
     )
+    app.add_middleware(SecurityHeaders)
+    # Outermost: a body over its limit is refused before sign-in, CSRF or parsing.
+    app.add_middleware(
+        BodyLimit,
+        form_bytes=settings.max_form_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        page=lambda limit: _too_large_page(app, limit),
+    )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in ROUTERS:
         app.include_router(router)
@@ -147,9 +159,11 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
+        message = invalid_text(exc.errors())
         if "text/html" not in request.headers.get("accept", ""):
-            return await request_validation_exception_handler(request, exc)
-        return _error_page(request, 422, invalid_text(exc.errors()))
+            body = {"detail": jsonable_encoder(exc.errors()), "message": message}
+            return JSONResponse(body, status_code=422)
+        return _error_page(request, 422, message)
 
 
 # What a person reads instead of the framework's English reason phrase.
@@ -160,15 +174,43 @@ STATUS_TEXT = {
     405: "此網址不接受這種操作，請從頁面上的連結或按鈕進入。",
 }
 # Path and query parameters a person may have typed into the address bar.
-PARAM_LABELS = {"item_id": "項目編號", "file_id": "檔案編號", "year": "年度", "page": "頁碼"}
+PARAM_LABELS = {
+    "item_id": "項目編號",
+    "file_id": "檔案編號",
+    "plan_id": "計畫編號",
+    "deputy_row": "代理設定編號",
+    "county_id": "縣市",
+    "county": "縣市",
+    "year": "年度",
+    "page": "頁碼",
+}
+
+
+RANGE_ERRORS = {"less_than_equal", "greater_than_equal", "less_than", "greater_than"}
 
 
 def invalid_text(errors) -> str:
-    names = [str(e["loc"][-1]) for e in errors if e.get("loc")]
-    labels = [PARAM_LABELS.get(n) or FIELD_LABELS.get(n) for n in names]
-    known = "、".join(dict.fromkeys(f"「{label}」" for label in labels if label))
+    labelled = [(PARAM_LABELS.get(str(e["loc"][-1])) or FIELD_LABELS.get(str(e["loc"][-1])), e)
+                for e in errors if e.get("loc")]  # fmt: skip
+    for label, error in labelled:
+        reason = (error.get("ctx") or {}).get("error")
+        if reason is not None and label:  # our own zh-TW reason (a year without rules)
+            return f"「{label}」的值不正確：{reason}。請回到上一頁重新選擇。"
+    out_of_range = [label for label, e in labelled if label and e.get("type") in RANGE_ERRORS]
+    if out_of_range:
+        names = "、".join(dict.fromkeys(f"「{label}」" for label in out_of_range))
+        return (f"{names}的值超出範圍（編號須為 1 至 {MAX_ID:,} 的整數），"
+                "請回到上一頁重新操作。")  # fmt: skip
+    known = "、".join(dict.fromkeys(f"「{label}」" for label, _ in labelled if label))
     where = f"{known}的值" if known else "網址或表單中的資料"
     return f"{where}格式不正確（例如編號須為數字），請回到上一頁重新操作。"
+
+
+def _too_large_page(app: FastAPI, limit: int) -> bytes:
+    mb = max(1, limit // (1024 * 1024))
+    message = f"送出的資料超過 {mb} MB 上限，已拒絕（未儲存）。請縮小檔案後再試。"
+    context = {"request": None, "status": 413, "message": message}
+    return app.state.templates.get_template("error.html").render(context).encode()
 
 
 def _error_page(request: Request, status: int, message: str, headers=None) -> HTMLResponse:

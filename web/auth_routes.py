@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from model.tables import User
 from web.deps import get_db, render
-from web.security import authenticate
+from web.security import authenticate, end_sessions
 
 router = APIRouter()
 
@@ -21,6 +21,7 @@ def _safe_next(target: str | None) -> str:
 def _sign_in(request: Request, user: User, target: str) -> RedirectResponse:
     request.session.clear()  # a fresh session (and CSRF token) for the signed-in person
     request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch
     return RedirectResponse(_safe_next(target), status_code=303)
 
 
@@ -47,7 +48,13 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request):
+def logout(request: Request, db: Session = Depends(get_db)):
+    """Signs this person out everywhere: a copy of the cookie kept elsewhere stops working."""
+    uid = request.session.get("uid")
+    user = db.get(User, uid) if isinstance(uid, int) else None
+    if user is not None and request.session.get("epoch", 0) == user.session_epoch:
+        end_sessions(db, user.id)
+        db.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.files import MAX_FILE_BYTES
 from model.settings import SettingError, Settings, get_settings
 
 log = logging.getLogger("jingjin.web")
@@ -31,6 +32,10 @@ class WebSettings:
     session_max_age: int = 8 * 3600
     max_failures: int = 5
     lockout_minutes: int = 15
+    # Request bodies, refused with 413 before they are read (web.guards.BodyLimit): forms
+    # are a few kB; an evidence upload is one file of at most MAX_FILE_BYTES plus its form.
+    max_form_bytes: int = 1024 * 1024
+    max_upload_bytes: int = MAX_FILE_BYTES + 1024 * 1024
     oidc: OidcSettings | None = None
     notes: list[str] = field(default_factory=list)
 

@@ -17,6 +17,7 @@ from states.errors import TransitionRefused
 from states.steps import COUNTY_ROLES, SUPERVISOR
 from states.values import BudgetItem, ItemType
 from web.access import lifecycle_for, require_role
+from web.bounds import PathId
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, text, typed_values, whole
 from web.item_routes import render_item
@@ -32,7 +33,7 @@ SUPERVISOR_ONLY = "此動作由縣市主管執行。"
 TITLE_MAX = 200
 
 
-def _item_url(item_type: str, item_id: int) -> RedirectResponse:
+def _item_url(item_type: str, item_id: PathId) -> RedirectResponse:
     return RedirectResponse(f"/items/{item_type}/{item_id}", status_code=303)
 
 
@@ -88,7 +89,7 @@ async def new_plan(
 @router.post("/plans/{plan_id}/reimbursement")
 async def new_reimbursement(
     request: Request,
-    plan_id: int,
+    plan_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -133,7 +134,7 @@ def _change_page(request, db, user, plan, *, values=None, problems=None, refusal
 @router.get("/plans/{plan_id}/budget-change")
 def budget_change_form(
     request: Request,
-    plan_id: int,
+    plan_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -170,7 +171,7 @@ def _change_fields(item: str) -> tuple[str, ...]:
 @router.post("/plans/{plan_id}/budget-change")
 async def new_budget_change(
     request: Request,
-    plan_id: int,
+    plan_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):

@@ -15,6 +15,7 @@ from rules import InputError, load_rules
 from states.errors import TransitionRefused
 from states.values import Role
 from web.access import require_role, role_of
+from web.bounds import form_id
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, text, typed_values
 from web.years import programme_year
@@ -122,7 +123,7 @@ async def new_closure(
         problems.add("reason", "請填寫「停班原因」。")
     if role_of(user) == Role.ministry_admin:
         chosen = text(form, "county_id")
-        county_id = int(chosen) if chosen.isdigit() else None  # blank: nationwide
+        county_id = form_id(chosen)  # blank: nationwide
     else:
         county_id = user.county_id  # a county field in the form is ignored
     refusals = problems.refusals

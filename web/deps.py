@@ -31,8 +31,9 @@ def get_db(request: Request) -> Iterator[Session]:
 def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     uid = request.session.get("uid")
     user = db.get(User, uid) if isinstance(uid, int) else None
-    if user is None or not user.active:
-        request.session.pop("uid", None)
+    # A cookie from before the person's last sign-out, new password or lockout is refused.
+    if user is None or not user.active or request.session.get("epoch", 0) != user.session_epoch:
+        request.session.clear()
         raise NotSignedIn(request.url.path)
     return user
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from forms.dates import DayError, parse_day
 from forms.display import roc_date
+from forms.fields import MAX_AMOUNT
 from forms.labels import ITEM_LABELS
 from model.lifecycles import LIFECYCLES
 from states.errors import Refusal
@@ -188,7 +189,10 @@ def _read_field(spec: FieldSpec, form, path: str, out: dict, problems: list[Refu
 def _convert(spec: FieldSpec, text: str) -> tuple[Any, str | None]:
     if spec.kind == "int":
         if WHOLE.fullmatch(text):
-            return int(text.replace(",", "")), None
+            value = int(text.replace(",", ""))
+            if value > MAX_AMOUNT:
+                return None, f"「{spec.label}」超出上限 {MAX_AMOUNT:,}，收到「{text}」。"
+            return value, None
         return None, f"「{spec.label}」須為不含小數的整數，收到「{text}」。"
     if spec.kind == "date":
         try:

@@ -7,6 +7,7 @@ as a Refusal so the box at the top names the rule like every other refusal.
 from datetime import date
 
 from forms.dates import DayError, parse_day
+from forms.fields import MAX_AMOUNT
 from states.errors import Refusal
 from web.evidence_form import WHOLE
 
@@ -37,7 +38,11 @@ def whole(form, name: str, label: str, problems: FieldProblems) -> int | None:
     if not WHOLE.fullmatch(raw):
         problems.add(name, f"「{label}」須為不小於 0、不含小數的整數，收到「{raw}」。")
         return None
-    return int(raw.replace(",", ""))
+    value = int(raw.replace(",", ""))
+    if value > MAX_AMOUNT:
+        problems.add(name, f"「{label}」超出上限 {MAX_AMOUNT:,}，收到「{raw}」。")
+        return None
+    return value
 
 
 def day(form, name: str, label: str, problems: FieldProblems) -> date | None:

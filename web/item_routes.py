@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
 from model.accounts import Handover
+from model.file_types import evidence_problem
 from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
 from model.reimbursements import approved_lines, plan_figures
 from model.tables import BudgetChange, BudgetLine, Milestone, Plan, Reimbursement, User
@@ -31,6 +32,7 @@ from web.access import (
     require_writer,
     visible_item,
 )
+from web.bounds import PathId, form_id, form_version
 from web.confirmation import needs_confirmation
 from web.deadlines import Deadline, late_notes, step_deadlines
 from web.deps import current_user, flash, get_db, render
@@ -43,7 +45,7 @@ from web.work_routes import list_page
 router = APIRouter()
 
 
-def _url(item_type: str, item_id: int) -> str:
+def _url(item_type: str, item_id: PathId) -> str:
     return f"/items/{item_type}/{item_id}"
 
 
@@ -214,7 +216,7 @@ def _evidence_items(row) -> list[tuple[str, Any]]:
 def item_page(
     request: Request,
     item_type: str,
-    item_id: int,
+    item_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -234,6 +236,9 @@ async def read_upload(
     if len(content) > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
         return None, [Refusal("file.too_large", f"檔案「{upload.filename}」超過 {limit} MB 上限。")]
+    problem = evidence_problem(upload.filename, upload.content_type, content)
+    if problem:
+        return None, [Refusal("file.type", problem)]
     kind = str(form.get("file_kind", "other"))
     stored = EvidenceFile(
         item_type="",
@@ -251,15 +256,14 @@ async def read_upload(
 
 
 def _version(form) -> int | None:
-    raw = str(form.get("expected_version", ""))
-    return int(raw) if raw.isdigit() else None
+    return form_version(form.get("expected_version"))
 
 
 @router.post("/items/{item_type}/{item_id}/events/{event}")
 async def take_step(
     request: Request,
     item_type: str,
-    item_id: int,
+    item_id: PathId,
     event: str,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
@@ -389,7 +393,7 @@ def _shown(spec: FieldSpec, value: Any) -> str:
 async def upload_file(
     request: Request,
     item_type: str,
-    item_id: int,
+    item_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -409,7 +413,9 @@ async def upload_file(
 
 
 @router.get("/files/{file_id}")
-def download_file(file_id: int, user: User = Depends(current_user), db: Session = Depends(get_db)):
+def download_file(
+    file_id: PathId, user: User = Depends(current_user), db: Session = Depends(get_db)
+):
     stored = db.get(EvidenceFile, file_id)
     if stored is None or not may_see_county(user, stored.county_id):
         raise HTTPException(404, "找不到此檔案。")
@@ -432,7 +438,7 @@ def _quote(name: str) -> str:
 async def hand_over(
     request: Request,
     item_type: str,
-    item_id: int,
+    item_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -441,8 +447,8 @@ async def hand_over(
     if Role(user.role) != Role.county_supervisor:
         raise HTTPException(403, "只有縣市主管可以交辦項目。")
     form = await request.form()
-    raw = str(form.get("to_user_id", ""))
-    target = db.get(User, int(raw)) if raw.isdigit() else None
+    target_id = form_id(form.get("to_user_id"))
+    target = db.get(User, target_id) if target_id else None
     county = county_of(db, row)
     if target is None or target.county_id != county or not target.active:
         refusal = Refusal("handover.same_county", "只能交辦給同一縣市、仍在職的人員。")
@@ -486,17 +492,15 @@ async def bulk_step(
     if step is None:
         raise HTTPException(404, "沒有這個動作。")
     form = await request.form()
-    if not any(str(raw).isdigit() for raw in form.getlist("ids")):
+    ids = [i for i in map(form_id, form.getlist("ids")) if i is not None]
+    if not ids:
         return list_page(request, db, user, item_type, bulk_problem="未選擇任何項目",
                          status_code=422)  # fmt: skip
     reason = str(form.get("reason", ""))
     user_id = user.id
     db.rollback()  # each item gets its own transaction; hold no lock of ours meanwhile
     results = []
-    for raw in form.getlist("ids"):
-        if not str(raw).isdigit():
-            continue
-        item_id = int(raw)
+    for item_id in ids:
         version = str(form.get(f"v.{item_id}", ""))
         if needs_confirmation(item_type, event):
             # What leaves the county's hands is confirmed item by item, on its own page.
@@ -514,7 +518,7 @@ def _bulk_one(request, lifecycle, item_id, event, user_id, reason, version):
             row = visible_item(db, actor, lifecycle, item_id)
             title = item_title(lifecycle, row)
             advance(db, lifecycle, item_id, event, actor, reason=reason,
-                    expected_version=int(version) if version.isdigit() else None,
+                    expected_version=form_version(version),
                     today=request.app.state.today())  # fmt: skip
             db.commit()
             return (item_id, title, True, [], "")

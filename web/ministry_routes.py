@@ -11,6 +11,7 @@ from model.tables import County, Finding, Milestone, Plan, ProgrammeYear, Purcha
 from rules import load_rules
 from states.values import ItemType, PurchaseState
 from web.access import lifecycle_for, require_ministry_view
+from web.bounds import QueryYear
 from web.deps import current_user, get_db, render
 from web.years import default_year
 
@@ -95,7 +96,7 @@ def _year(db: Session, year: int | None) -> int:
 @router.get("/ministry")
 def dashboard(
     request: Request,
-    year: int | None = None,
+    year: QueryYear = None,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):

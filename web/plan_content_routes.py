@@ -24,6 +24,7 @@ from states import plan as plan_states
 from states.errors import Refusal, TransitionConflict, TransitionRefused
 from states.values import ItemType, Role
 from web.access import lifecycle_for, may_write, require_role
+from web.bounds import PathId, form_version
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, typed_values, whole
 from web.plans import visible_plan
@@ -121,7 +122,7 @@ def _page(request, db, user, plan, *, values=None, problems=None, refusals=None,
 @router.get("/plans/{plan_id}/content")
 def content_page(
     request: Request,
-    plan_id: int,
+    plan_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -153,7 +154,7 @@ def _read(form, plan: Plan, problems: FieldProblems) -> tuple[dict, dict, dict]:
 @router.post("/plans/{plan_id}/content")
 async def save_content(
     request: Request,
-    plan_id: int,
+    plan_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -163,7 +164,8 @@ async def save_content(
     values, problems = typed_values(form), FieldProblems()
     sections, chosen, inputs = _read(form, plan, problems)
     raw_version = str(form.get("expected_version", ""))
-    version = int(raw_version) if raw_version.isdigit() else -1  # a form without it is stale
+    version = form_version(raw_version)
+    version = -1 if version is None else version  # a form without it is stale
 
     def again(refusals: list[Refusal], conflict=None, status=422):
         db.rollback()

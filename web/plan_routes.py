@@ -16,6 +16,7 @@ from rules import BUSINESS_KEYS, load_rules
 from rules.errors import JingjinError
 from states.values import BudgetItem, ItemType, PlanState
 from web.access import lifecycle_for, may_write
+from web.bounds import PathId
 from web.deps import current_user, flash, get_db, render
 from web.plans import budget_lines, visible_plan
 
@@ -89,7 +90,7 @@ def _page(request, db, user, plan, values=None, errors=None, warnings=None, stat
 @router.get("/plans/{plan_id}/budget")
 def budget_page(
     request: Request,
-    plan_id: int,
+    plan_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -113,7 +114,7 @@ def _line_dict(line: BudgetLine) -> dict:
 @router.post("/plans/{plan_id}/budget")
 async def save_budget(
     request: Request,
-    plan_id: int,
+    plan_id: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -163,7 +164,7 @@ def _store(db: Session, user: User, plan: Plan, parsed: BudgetLinesForm) -> None
 
 @router.get("/plans/{plan_id}/forms/{kind}.{fmt}")
 def download_form(
-    plan_id: int,
+    plan_id: PathId,
     kind: str,
     fmt: str,
     draft: bool = False,

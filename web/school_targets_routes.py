@@ -17,6 +17,7 @@ from states.errors import TransitionRefused
 from states.steps import COUNTY_ROLES
 from web.access import may_write, require_role, role_of, sees_all
 from web.activity_routes import _county
+from web.bounds import QueryId, QueryYear
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, day, text, typed_values
 from web.years import programme_year
@@ -68,8 +69,8 @@ def _page(request, db, user, county, year, *, values=None, refusals=None, status
 @router.get(PAGE)
 def school_targets_page(
     request: Request,
-    county_id: int | None = None,
-    year: int | None = None,
+    county_id: QueryId = None,
+    year: QueryYear = None,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):

@@ -1,11 +1,13 @@
 """Passwords (argon2), sign-in lockout and CSRF tokens."""
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlalchemy import delete, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
 from model.accounts import LoginThrottle
 from model.clock import now
@@ -35,55 +37,106 @@ def set_demo_passwords(session: Session, password: str) -> list[User]:
     for user in users:
         user.password_hash = digest
     session.flush()
+    for user in users:
+        end_sessions(session, user.id)
     return users
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite gives back naive UTC; PostgreSQL aware. Compare in one way.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    from datetime import UTC
-
-    return moment.replace(tzinfo=UTC)
-
-
-def locked_until(session: Session, username: str) -> datetime | None:
-    row = session.get(LoginThrottle, username)
-    until = _aware(row.locked_until) if row else None
-    return until if until and until > now() else None
-
-
-def record_failure(session: Session, username: str, max_failures: int, minutes: int) -> None:
-    row = session.get(LoginThrottle, username) or LoginThrottle(username=username)
-    row.failures += 1
-    row.last_failure_at = now()
-    if row.failures >= max_failures:
-        row.locked_until = now() + timedelta(minutes=minutes)
-        row.failures = 0
-    session.add(row)
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session signed in with the old one."""
+    user.password_hash = hash_password(password)
+    session.add(user)
     session.flush()
+    end_sessions(session, user.id)
 
 
-def clear_failures(session: Session, username: str) -> None:
-    row = session.get(LoginThrottle, username)
-    if row is not None:
-        session.delete(row)
-        session.flush()
+def end_sessions(session: Session, user_id: int) -> None:
+    """Every cookie signed for this person so far stops working (web.deps.current_user)."""
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(session_epoch=col(User.session_epoch) + 1)
+        .execution_options(synchronize_session="fetch")  # a loaded User sees the new value
+    )
+
+
+def _insert(session: Session):
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert
+
+
+def _reserve(session: Session, key: str, max_failures: int, minutes: int) -> int | None:
+    """Count this attempt before its password is checked, in one conditional UPDATE, so
+    parallel attempts cannot all read the same count: the attempt number, or None while
+    the name is locked (or its last free attempts are still being checked)."""
+    moment = now()
+    # Names tried and not locked for a lockout period are forgotten, so made-up names
+    # cannot grow the table without bound; their failures are that old anyway.
+    session.execute(
+        delete(LoginThrottle).where(
+            or_(
+                col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) < moment
+            ),
+            col(LoginThrottle.last_failure_at) < moment - timedelta(minutes=minutes),
+        )
+    )
+    insert = _insert(session)(LoginThrottle).values(username=key, failures=0)
+    session.execute(insert.on_conflict_do_nothing(index_elements=["username"]))
+    attempt = session.execute(
+        update(LoginThrottle)
+        .where(
+            col(LoginThrottle.username) == key,
+            or_(
+                col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= moment
+            ),
+            col(LoginThrottle.failures) < max_failures,
+        )
+        .values(failures=col(LoginThrottle.failures) + 1, last_failure_at=moment)
+        .returning(col(LoginThrottle.failures))
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    session.commit()  # seen by every other attempt before this one's password is checked
+    return attempt
+
+
+def _lock(session: Session, key: str, minutes: int, user: User | None) -> None:
+    session.execute(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.username) == key)
+        .values(failures=0, locked_until=now() + timedelta(minutes=minutes))
+        .execution_options(synchronize_session=False)
+    )
+    if user is not None:
+        end_sessions(session, user.id)  # a lockout also signs out whoever is signed in
+
+
+def _release(session: Session, key: str) -> None:
+    session.execute(
+        delete(LoginThrottle)
+        .where(col(LoginThrottle.username) == key)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def authenticate(
     session: Session, username: str, password: str, max_failures: int, minutes: int
 ) -> tuple[User | None, str | None]:
-    """(user, None) on success, else (None, a zh-TW reason that does not reveal which part)."""
+    """(user, None) on success, else (None, a zh-TW reason that does not reveal which part).
+    At most `max_failures` passwords are checked per name and lockout period, however many
+    attempts arrive at once."""
     username = username.strip()[:64]
-    if locked_until(session, username):
-        return None, f"登入失敗次數過多，帳號已暫時鎖定 {minutes} 分鐘，請稍後再試。"
     user = session.exec(select(User).where(User.username == username)).first()
+    attempt = _reserve(session, username, max_failures, minutes)
+    if attempt is None:
+        return None, f"登入失敗次數過多，帳號已暫時鎖定 {minutes} 分鐘，請稍後再試。"
+    # No transaction is open while argon2 works (on SQLite one would hold the write lock).
     ok = password_matches(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        record_failure(session, username, max_failures, minutes)
+        if attempt >= max_failures:
+            _lock(session, username, minutes, user)
         return None, "帳號或密碼錯誤。"
-    clear_failures(session, username)
+    _release(session, username)
     return user, None
 
 

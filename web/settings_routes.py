@@ -11,6 +11,7 @@ from model.accounts import Deputy
 from model.tables import User
 from states.values import Role
 from web.access import MINISTRY_ROLES, require_writer
+from web.bounds import PathId, form_id
 from web.deps import current_user, flash, get_db, render
 
 router = APIRouter()
@@ -74,9 +75,8 @@ async def add_deputy(
 ):
     require_writer(user)
     form = await request.form()
-    raw = str(form.get("deputy_id", ""))
     eligible = {u.id for u in _eligible_deputies(db, user)}
-    deputy_id = int(raw) if raw.isdigit() else None
+    deputy_id = form_id(form.get("deputy_id"))
     starts, ends = _date(form.get("starts_on")), _date(form.get("ends_on"))
     if deputy_id not in eligible:
         return _page(request, db, user, "代理人須為同一縣市（或教育部）仍在職的同仁。", 422)
@@ -91,7 +91,7 @@ async def add_deputy(
 @router.post("/settings/deputy/{deputy_row}/end")
 def end_deputy(
     request: Request,
-    deputy_row: int,
+    deputy_row: PathId,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):

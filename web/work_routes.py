@@ -19,6 +19,7 @@ from web.access import (
     scope_county,
     sees_all,
 )
+from web.bounds import QueryId, form_id
 from web.confirmation import needs_confirmation
 from web.deps import current_user, flash, get_db, render
 from web.export import Table, download, too_many
@@ -254,7 +255,7 @@ OVERDUE_HEADER = [
 @router.get("/overdue")
 def overdue_page(
     request: Request,
-    county: int | None = None,
+    county: QueryId = None,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ):
@@ -270,7 +271,7 @@ def overdue_page(
 @router.get("/export/overdue")
 def export_overdue(
     request: Request,
-    county: int | None = None,
+    county: QueryId = None,
     format: str = "csv",
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
@@ -313,7 +314,8 @@ async def acknowledge_findings(
     form = await request.form()
     results = []
     for raw in form.getlist("ids"):
-        finding = db.get(Finding, int(raw)) if str(raw).isdigit() else None
+        finding_id = form_id(raw)
+        finding = db.get(Finding, finding_id) if finding_id else None
         results.append((raw, _acknowledge(user, finding)))
     db.commit()
     done = sum(1 for _, problem in results if problem is None)
