@@ -315,9 +315,10 @@ def test_one_county_year_through_the_browser(server, page, browser):
     take(page, "verify_clause", {"ev.document": "contract", "ev.text":
                                  "本契約廠商應" + rules.software.data_clause_text + "。"})  # fmt: skip
     assert "已完成" in flash(page)
-    method = rules.procurement.band_for(PRICE).methods[0]
+    method = rules.procurement.allowed_methods(PRICE)[0]
     take(page, "contract", {"ev.method": method, "ev.awarded_on": "113/05/28",
-                            "ev.amount": f"{PRICE:,}", "ev.vendor": product.vendor})  # fmt: skip
+                            "ev.procurement_amount": f"{PRICE:,}", "ev.amount": f"{PRICE:,}",
+                            "ev.vendor": product.vendor})  # fmt: skip
     assert "已完成" in flash(page)
     assert ntd(PRICE) in facts(page)  # the contract amount, before the request
     take(page, "request_disbursement", {"ev.requested_on": "113/06/01",
