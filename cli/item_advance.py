@@ -16,7 +16,7 @@ from cli.common import database, fail, parse_day, print_json, reports_errors
 from cli.item_common import AS_HELP, JSON_HELP, find_user
 from forms.display import roc_date
 from model.tables import Milestone
-from model.workflow import Lifecycle, advance, load_item
+from model.workflow import Lifecycle, advance, load_item, load_visible
 from states.evidence import (
     ATTENDEE_ROLES,
     PROCUREMENT_METHODS,
@@ -259,6 +259,7 @@ def run_advance(
     data = _evidence(lifecycle, event, evidence, typed)
     with database() as session:
         user = find_user(session, as_user)
+        load_visible(session, lifecycle, item_id, user)  # another county's id: as a missing one
         entry = advance(
             session,
             lifecycle,
