@@ -9,23 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from cli.common import database, fail, parse_day, print_json, reports_errors
 from cli.item_common import AS_HELP, JSON_HELP, find_user
 from forms.display import roc_date
 from model.tables import Milestone
-from model.workflow import Lifecycle, advance, load_item
-from states.evidence import (
-    ATTENDEE_ROLES,
-    PROCUREMENT_METHODS,
-    DisbursementRequest,
-    MeetingRecord,
-    ProcurementRecord,
-    ProductChoice,
-    UsageRecord,
-)
+from model.workflow import Lifecycle, advance, load_item, load_visible
+from states.steps import Step
+from web.evidence_form import FieldSpec, field_specs
 
 
 @dataclass(frozen=True)
@@ -34,25 +26,40 @@ class EvidenceOption:
 
     param: str
     field: str
+    flag: str  # as messages name it: the shorter one where there are two
     annotation: Any
     make: Callable[[], Any]
     convert: Callable[[Any], Any] = lambda value: value
 
-    @property
-    def flag(self) -> str:
-        return "--" + self.param.replace("_", "-")
+
+def _rows(flag: str, columns: list[FieldSpec]) -> Callable[[list[str]], list[dict]]:
+    """Repeated「值:值」options, one a row, the values in the columns' order; a choice
+    may be typed as its key or as its label."""
+    shape = ":".join(c.label for c in columns)
+
+    def convert(values: list[str]) -> list[dict]:
+        out = []
+        for value in values:
+            parts = value.replace("：", ":").rsplit(":", len(columns) - 1)
+            if len(parts) != len(columns) or not parts[0].strip():
+                fail(f"{flag}「{value}」格式應為「{shape}」，各值以冒號分隔。")
+            row = {}
+            for column, part in zip(columns, parts, strict=True):
+                keys = {label: key for key, label in column.options}
+                row[column.name] = keys.get(part.strip(), part.strip())
+            out.append(row)
+        return out
+
+    return convert
 
 
-def _attendees(values: list[str]) -> list[dict]:
-    by_label = {label: key for key, label in ATTENDEE_ROLES.items()}
-    out = []
-    for value in values:
-        name, sep, role = value.replace("：", ":").rpartition(":")
-        if not sep or not name.strip():
-            fail(f"--attendee「{value}」格式應為「姓名:角色」，例如「王小明:teacher」。")
-        role = role.strip()
-        out.append({"name": name.strip(), "role": by_label.get(role, role)})
-    return out
+def _choice(spec: FieldSpec) -> Callable[[str], str]:
+    keys = {label: key for key, label in spec.options}
+    return lambda text: keys.get(text.strip(), text.strip())
+
+
+def _choices(spec: FieldSpec) -> str:
+    return "、".join(f"{key}（{label}）" for key, label in spec.options)
 
 
 def _day_option(flag: str) -> Callable[[str], str]:
@@ -71,129 +78,90 @@ def _read_text(path: Path) -> str:
         raise  # unreachable: fail exits
 
 
-def _about(model: type[BaseModel], name: str) -> str:
-    """An option's help from its evidence field: the label and help the web form shows."""
-    info = model.model_fields[name]
-    return f"{info.title}：{info.description}"
+def _opt(flags: tuple[str, ...], text: str, **kw: Any) -> Callable[[], Any]:
+    return lambda: typer.Option(None, *flags, help=text, rich_help_panel="證明資料", **kw)
 
 
-def _opt(flag: str, text: str, **kw: Any) -> Callable[[], Any]:
-    return lambda: typer.Option(None, flag, help=text, rich_help_panel="證明資料", **kw)
+# Shorter flags people already type for a few long field names (the field's own works too).
+SHORT_FLAGS = {
+    "product_serial": "--product",
+    "attendees": "--attendee",
+    "cumulative_users": "--users",
+    "cumulative_hours": "--hours",
+}
+# Filled by an option every advance has (--letter-no), so not offered twice.
+COMMON_FIELDS = frozenset({"letter_no"})
 
 
-ROLE_CHOICES = "、".join(f"{k}（{v}）" for k, v in ATTENDEE_ROLES.items())
-EVIDENCE_OPTIONS = (
-    EvidenceOption(
-        "held_on",
-        "held_on",
-        str | None,
-        _opt("--held-on", _about(MeetingRecord, "held_on")),
-        _day_option("--held-on"),
-    ),
-    EvidenceOption(
-        "minutes", "minutes", str | None, _opt("--minutes", _about(MeetingRecord, "minutes"))
-    ),
-    EvidenceOption(
-        "attendee",
-        "attendees",
-        list[str] | None,
-        _opt("--attendee", f"與會人員「姓名:角色」，可重複；角色：{ROLE_CHOICES}"),
-        _attendees,
-    ),
-    EvidenceOption(
-        "public",
-        "public",
-        bool | None,
-        _opt("--public/--not-public", "會議是否公開（公開會議）；未指定時視為公開"),
-    ),
-    EvidenceOption(
-        "product",
-        "product_serial",
-        str | None,
-        _opt("--product", _about(ProductChoice, "product_serial")),
-    ),
-    EvidenceOption("amount", "amount", int | None, _opt("--amount", "金額（元）", min=0)),
-    EvidenceOption(
-        "hardware_amount",
-        "hardware_amount",
-        int | None,
-        _opt("--hardware-amount", _about(ProductChoice, "hardware_amount"), min=0),
-    ),
-    EvidenceOption(
-        "document",
-        "document",
-        str | None,
-        _opt("--document", "requirement（需求文件）或 contract（契約書）"),
-    ),
-    EvidenceOption("text", "text", str | None, _opt("--text", "文件內容")),
-    EvidenceOption(
-        "text_file",
-        "text",
-        Path | None,
-        _opt("--text-file", "文件內容檔（UTF-8 純文字）", exists=True, dir_okay=False),
-        _read_text,
-    ),
-    EvidenceOption(
-        "method",
-        "method",
-        str | None,
-        _opt(
-            "--method",
-            "採購方式：" + "、".join(f"{k}（{v}）" for k, v in PROCUREMENT_METHODS.items()),
-        ),
-    ),
-    EvidenceOption(
-        "procurement_amount",
-        "procurement_amount",
-        int | None,
-        _opt("--procurement-amount", _about(ProcurementRecord, "procurement_amount"), min=0),
-    ),
-    EvidenceOption(
-        "awarded_on",
-        "awarded_on",
-        str | None,
-        _opt("--awarded-on", _about(ProcurementRecord, "awarded_on")),
-        _day_option("--awarded-on"),
-    ),
-    EvidenceOption(
-        "vendor", "vendor", str | None, _opt("--vendor", _about(ProcurementRecord, "vendor"))
-    ),
-    EvidenceOption(
-        "justification",
-        "justification",
-        str | None,
-        _opt("--justification", _about(ProcurementRecord, "justification")),
-    ),
-    EvidenceOption(
-        "requested_on",
-        "requested_on",
-        str | None,
-        _opt("--requested-on", _about(DisbursementRequest, "requested_on")),
-        _day_option("--requested-on"),
-    ),
-    EvidenceOption(
-        "users",
-        "cumulative_users",
-        int | None,
-        _opt("--users", _about(UsageRecord, "cumulative_users"), min=0),
-    ),
-    EvidenceOption(
-        "hours",
-        "cumulative_hours",
-        int | None,
-        _opt("--hours", _about(UsageRecord, "cumulative_hours"), min=0),
-    ),
-    EvidenceOption("notes", "notes", str | None, _opt("--notes", _about(UsageRecord, "notes"))),
-)
+def _about(uses: list[tuple[Step, FieldSpec]]) -> str:
+    """An option's help from its evidence field: the label and help the web form shows;
+    where steps give one field name different labels, each step's label."""
+    labels = {spec.label for _, spec in uses}
+    if len(labels) == 1:
+        spec = uses[0][1]
+        return f"{spec.label}：{spec.help}"
+    return "；".join(f"{step.title}：{spec.label}" for step, spec in uses)
 
 
-def _evidence_fields(lifecycle: Lifecycle) -> set[str]:
-    return {
-        name
-        for step in lifecycle.steps.values()
-        if step.evidence is not None
-        for name in step.evidence.model_fields
-    }
+def _minimum(uses: list[tuple[Step, FieldSpec]]) -> dict[str, Any]:
+    """The field's own lower bound (Money is ge=0), so typer refuses what the model would."""
+    step, spec = uses[0]
+    info = step.evidence.model_fields[spec.name]  # type: ignore[union-attr]
+    bounds = [m.ge for m in info.metadata if getattr(m, "ge", None) is not None]
+    return {"min": bounds[0]} if bounds else {}
+
+
+def _options_for(name: str, uses: list[tuple[Step, FieldSpec]]) -> list[EvidenceOption]:
+    spec = uses[0][1]
+    own = "--" + name.replace("_", "-")
+    flags = (own, SHORT_FLAGS[name]) if name in SHORT_FLAGS else (own,)
+    flag, about = flags[-1], _about(uses)
+
+    def option(annotation: Any, text: str, convert=None, **kw: Any) -> EvidenceOption:
+        make = _opt(flags, text, **kw)
+        return EvidenceOption(name, name, flag, annotation, make, convert or (lambda v: v))
+
+    if spec.kind == "date":
+        return [option(str | None, about, _day_option(flag))]
+    if spec.kind == "int":
+        return [option(int | None, about, **_minimum(uses))]
+    if spec.kind == "select":
+        return [option(str | None, f"{about}可填：{_choices(spec)}", _choice(spec))]
+    if spec.kind == "checkbox":
+        text = about + ("；未指定時為「是」" if spec.default == "on" else "")
+        make = _opt((f"{own}/--not-{own[2:]}",), text)
+        return [EvidenceOption(name, name, flag, bool | None, make)]
+    if spec.kind == "rows" and all(c.kind in ("text", "select") for c in spec.columns):
+        shape = ":".join(c.label for c in spec.columns)
+        text = f"{about}每項「{shape}」，可重複。" + "".join(
+            f"{c.label}可填：{_choices(c)}。" for c in spec.columns if c.kind == "select"
+        )
+        return [option(list[str] | None, text, _rows(flag, spec.columns))]
+    if spec.kind == "text":
+        return [option(str | None, about)]
+    if spec.kind == "textarea":
+        from_file = f"{own}-file"
+        make = _opt((from_file,), f"{spec.label}（UTF-8 純文字檔）", exists=True, dir_okay=False)
+        return [
+            option(str | None, about),
+            EvidenceOption(f"{name}_file", name, from_file, Path | None, make, _read_text),
+        ]
+    return []  # a table of figures (收支結算表 …): given as JSON with --evidence
+
+
+def evidence_options(lifecycle: Lifecycle) -> list[EvidenceOption]:
+    """A typed option for each evidence field some step of this lifecycle records, in the
+    order the steps ask for them: what the web form draws, as options."""
+    uses: dict[str, list[tuple[Step, FieldSpec]]] = {}
+    for step in lifecycle.steps.values():
+        for spec in field_specs(step.evidence):
+            uses.setdefault(spec.name, []).append((step, spec))
+    return [
+        option
+        for name, found in uses.items()
+        if name not in COMMON_FIELDS
+        for option in _options_for(name, found)
+    ]
 
 
 def _parameter(name: str, annotation: Any, default: Any) -> inspect.Parameter:
@@ -203,9 +171,7 @@ def _parameter(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 
 def advance_command_for(lifecycle: Lifecycle) -> Callable:
-    # Only the typed options whose field some step of this lifecycle records.
-    fields = _evidence_fields(lifecycle)
-    extras = [o for o in EVIDENCE_OPTIONS if o.field in fields]
+    extras = evidence_options(lifecycle)
 
     @reports_errors
     def advance_command(**kwargs: Any) -> None:
@@ -259,6 +225,7 @@ def run_advance(
     data = _evidence(lifecycle, event, evidence, typed)
     with database() as session:
         user = find_user(session, as_user)
+        load_visible(session, lifecycle, item_id, user)  # another county's id: as a missing one
         entry = advance(
             session,
             lifecycle,

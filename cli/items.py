@@ -31,7 +31,7 @@ from cli.item_common import (
     command_name,
     find_county,
     find_user,
-    item_county_id,
+    readable_item,
     reader,
     role_labels,
     row_data,
@@ -41,7 +41,7 @@ from cli.item_common import (
 from forms.display import ljust, ntd, roc_datetime
 from model.lifecycles import LIFECYCLES
 from model.tables import County, Plan, User
-from model.workflow import Lifecycle, actor_of, history, load_item
+from model.workflow import Lifecycle, actor_of, history, item_county, load_visible
 from rules import load_rules
 from states.values import ItemType
 from web.facts import item_sheet, sheet_lines
@@ -121,6 +121,7 @@ def _new_reimbursement(lifecycle: Lifecycle) -> Callable:
         create = _creator(lifecycle, "model.reimbursements", "create_reimbursement")
         with database() as session:
             user = find_user(session, as_user)
+            load_visible(session, LIFECYCLES[ItemType.plan], plan, user)
             _created(lifecycle, create(session, user, plan), as_json)
 
     return new
@@ -145,6 +146,7 @@ def _new_budget_change(lifecycle: Lifecycle) -> Callable:
         proposed = json_object(lines, "--lines")
         with database() as session:
             user = find_user(session, as_user)
+            load_visible(session, LIFECYCLES[ItemType.plan], plan, user)
             row = create(session, user, plan, proposed, reason, today=parse_day(today, "--today"))
             _created(lifecycle, row, as_json)
 
@@ -206,9 +208,8 @@ def _show_command(lifecycle: Lifecycle) -> Callable:
         """顯示項目內容（民國日期、新臺幣金額）與目前可執行的動作。"""
         with database() as session:
             user = reader(session, as_user)
-            row = load_item(session, lifecycle, item_id)
-            county_id = item_county_id(session, row)
-            check_read(user, county_id)
+            row = readable_item(session, lifecycle, item_id, user)
+            county_id = item_county(session, row)
             events = allowed_events(lifecycle, row.status, user, county_id)
             if as_json:
                 print_json(_show_data(lifecycle, row, events))
@@ -279,7 +280,7 @@ def _history_command(lifecycle: Lifecycle) -> Callable:
         """列出項目的每一筆狀態紀錄：時間、執行者、狀態變化、理由與文號。"""
         with database() as session:
             user = reader(session, as_user)
-            check_read(user, item_county_id(session, load_item(session, lifecycle, item_id)))
+            readable_item(session, lifecycle, item_id, user)
             rows = [_log_data(session, lifecycle, e) for e in history(session, lifecycle, item_id)]
         if as_json:
             print_json(rows)
@@ -371,7 +372,7 @@ def _listed(session: Session, lifecycle: Lifecycle, county_id, state, year) -> l
 
 
 def _list_row(session: Session, lifecycle: Lifecycle, row: Any) -> dict:
-    county_id = item_county_id(session, row)
+    county_id = item_county(session, row)
     county = session.get(County, county_id) if county_id else None
     return {
         "id": row.id,

@@ -28,7 +28,7 @@ from model.clock import today as clock_today
 from model.plan_estimate import ESTIMATE_INPUTS
 from model.plans import PLANS, plan_context, update_plan_draft
 from model.tables import BudgetLine, Plan
-from model.workflow import actor_of, load_item
+from model.workflow import actor_of, load_visible
 from rules import load_rules
 from states import plan as plan_states
 from states.errors import TransitionRefused
@@ -206,8 +206,9 @@ def plan_edit_command(
         fail("沒有要儲存的內容：請以 --file、--section、--target、--line 或 --input 指定。")
     with database() as session:
         user = find_user(session, as_user)
-        plan = load_item(session, PLANS, plan_id)
-        # Access first: an outsider learns nothing from the checks of the lines below.
+        # Access first: an outsider learns nothing from the checks of the lines below, nor
+        # that the plan exists.
+        plan = load_visible(session, PLANS, plan_id, user)
         denied = access_refusals(plan_states.EDIT, actor_of(user), plan.county_id)
         if denied:
             raise TransitionRefused(denied)

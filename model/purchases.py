@@ -14,6 +14,7 @@ from states.errors import Refusal, TransitionRefused
 from states.plain_text import text_problem
 from states.plan import APPROVED_STATES
 from states.purchase import (
+    CREATE,
     DISBURSEMENT_MILESTONE,
     STEPS,
     ProductFacts,
@@ -25,7 +26,7 @@ from states.purchase import (
     product_listed,
     within_approved_line,
 )
-from states.steps import COUNTY_ROLES
+from states.steps import access_refusals
 from states.values import BudgetItem, ItemType, PurchaseState
 
 
@@ -190,13 +191,8 @@ def create_purchase(
     amount: int = 0,
 ) -> Purchase:
     """A new purchase in 需求彙整中, owned by the person who opened it."""
-    actor = actor_of(user)
     county_id = county_id if county_id is not None else user.county_id
-    refusals = []
-    if actor.role not in COUNTY_ROLES:
-        refusals.append(Refusal("access.role", "軟體採購由縣市推動辦公室建立。"))
-    elif county_id != user.county_id:
-        refusals.append(Refusal("access.county", "您只能處理自己縣市的項目。"))
+    refusals = access_refusals(CREATE, actor_of(user), county_id)
     if not title.strip():
         refusals.append(Refusal("evidence.format", "請填寫採購名稱。"))
     elif problem := text_problem("採購名稱", title):

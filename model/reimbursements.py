@@ -19,13 +19,15 @@ from rules.settlement import BP, Statement, statement, statement_from_dict
 from states.errors import Refusal, TransitionRefused, UnknownItem
 from states.plan import APPROVED_STATES
 from states.reimbursement import (
+    CREATE,
     SETTLEMENT_MILESTONE,
     STEPS,
     ApprovedLine,
     ReimbursementContext,
     ReimbursementMachine,
 )
-from states.values import ItemType, Role
+from states.steps import access_refusals
+from states.values import ItemType
 
 
 def settlement_due(rules: YearRules) -> date:
@@ -188,12 +190,7 @@ REIMBURSEMENTS = Lifecycle(
 
 # ------------------------------------------------------------------ creation
 def _creation_refusals(session: Session, user: User, plan: Plan, total: int) -> list[Refusal]:
-    actor = actor_of(user)
-    out = []
-    if actor.role != Role.county_supervisor:
-        out.append(Refusal("access.role", "經費請撥由縣市主管建立。"))
-    elif actor.county_id != plan.county_id:
-        out.append(Refusal("access.county", "您只能處理自己縣市的項目。"))
+    out = access_refusals(CREATE, actor_of(user), plan.county_id)
     if plan.status not in APPROVED_STATES:
         out.append(
             Refusal("reimbursement.plan_approved", "縣市實施計畫尚未核定，不得申請經費請撥。")

@@ -20,7 +20,7 @@ from statemachine import StateMachine
 from model import audit
 from model.clock import now
 from model.clock import today as clock_today
-from model.tables import Milestone, TransitionLog, User
+from model.tables import Milestone, Plan, TransitionLog, User
 from rules import load_rules
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent, UnknownItem
 from states.steps import (
@@ -28,6 +28,7 @@ from states.steps import (
     Step,
     county_refusals,
     parse_evidence,
+    reaches_county,
     role_refusals,
     run_guards,
 )
@@ -93,6 +94,25 @@ def actor_of(user: User) -> Actor:
 def load_item(session: Session, lifecycle: Lifecycle, item_id: int):
     row = session.get(lifecycle.table, item_id)
     if row is None:
+        raise UnknownItem(lifecycle.item_name(item_id))
+    return row
+
+
+def item_county(session: Session, row) -> int | None:
+    """The county an item belongs to: its own, or else its plan's."""
+    county = getattr(row, "county_id", None)
+    if county is not None:
+        return county
+    plan_id = getattr(row, "plan_id", None)
+    plan = session.get(Plan, plan_id) if plan_id else None
+    return plan.county_id if plan else None
+
+
+def load_visible(session: Session, lifecycle: Lifecycle, item_id: int, user: User):
+    """`load_item` for one person: another county's item is answered exactly as a missing
+    one, so that trying ids tells an outsider nothing about which exist."""
+    row = load_item(session, lifecycle, item_id)
+    if not reaches_county(actor_of(user), item_county(session, row)):
         raise UnknownItem(lifecycle.item_name(item_id))
     return row
 
@@ -171,7 +191,7 @@ def advance(
     actor = actor_of(user)
     # Access first, and alone: a refusal to an outsider says nothing about the item's
     # state, its figures or what its guards would have found.
-    _refuse_now(county_refusals(actor, row.county_id))
+    _refuse_now(county_refusals(actor, item_county(session, row)))
     if expected_version is not None and row.version != expected_version:
         raise_conflict(lifecycle, row)
     step = check_event(lifecycle, row.status, event)

@@ -4,7 +4,7 @@
 ['draft', 'submitted', 'under_review']
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from statemachine import State, StateMachine
 
 from forms.display import amount as money
+from forms.display import ntd
 from forms.labels import ITEM_LABELS, TARGET_LABELS
 from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
 from model.milestone_kinds import PLAN_SUBMISSION, RESULTS_REPORT
@@ -126,17 +127,28 @@ def budget_lines_present(ctx: PlanContext) -> str | None:
     return "經費申請表缺少下列項目（無需經費請填 0 元）：" + "".join(missing) + "。"
 
 
-@rule("plan.differences_explained")
+# One rule, judged in two places: this guard on submission, and the daily sweep's SQL
+# over every plan (flows/jobs/checks.py), which files its findings under the same id.
+UNEXPLAINED_DIFFERENCE = "plan.unexplained_difference"
+
+
+def unexplained_sentence(lines: Iterable[tuple[str, int, int]]) -> str:
+    """The refusal and the finding alike, from (item, requested, estimate) per line."""
+    listed = "、".join(
+        f"{label(item)}（申請 {ntd(requested)}，預估 {ntd(estimate)}）"
+        for item, requested, estimate in lines
+    )
+    return f"下列項目的申請數與教育部預估數不同，請填寫差異說明：{listed}。"
+
+
+@rule(UNEXPLAINED_DIFFERENCE)
 def differences_explained(ctx: PlanContext) -> str | None:
     unexplained = [
-        f"{label(line.item)}（申請 {money(line.requested)} 元，"
-        f"預估 {money(ctx.estimate.get(line.item, 0))} 元）"
+        (line.item, line.requested, ctx.estimate.get(line.item, 0))
         for line in ctx.lines
         if line.requested != ctx.estimate.get(line.item, 0) and not line.explanation.strip()
     ]
-    if not unexplained:
-        return None
-    return "下列項目的申請數與教育部預估數不同，請填寫差異說明：" + "、".join(unexplained) + "。"
+    return unexplained_sentence(unexplained) if unexplained else None
 
 
 @rule("plan.targets_minimum")

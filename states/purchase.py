@@ -295,3 +295,5 @@ STEPS: dict[str, Step] = {
         ),
     )
 }
+# Not a transition, but taken by the same people: who may open a purchase.
+CREATE = Step("create", "建立軟體採購", COUNTY_ROLES)

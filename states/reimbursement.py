@@ -386,3 +386,5 @@ STEPS: dict[str, Step] = {
         Step("close", "結案", MINISTRY, guards=(balance_cleared, owed_paid)),
     )
 }
+# Not a transition, but taken by the same people: who may open a plan's reimbursement.
+CREATE = Step("create", "建立經費請撥結報", SUPERVISOR)

@@ -56,11 +56,15 @@ class Actor:
     name: str = ""
 
 
-def county_refusals(actor: Actor, item_county_id: int) -> list[Refusal]:
+def reaches_county(actor: Actor, county_id: int | None) -> bool:
     """County people stay in their county; the ministry and the auditor reach every county."""
-    if actor.role.is_county and actor.county_id != item_county_id:
-        return [Refusal("access.county", "您只能處理自己縣市的項目。")]
-    return []
+    return not actor.role.is_county or (county_id is not None and actor.county_id == county_id)
+
+
+def county_refusals(actor: Actor, item_county_id: int | None) -> list[Refusal]:
+    if reaches_county(actor, item_county_id):
+        return []
+    return [Refusal("access.county", "您只能處理自己縣市的項目。")]
 
 
 def role_refusals(step: Step, actor: Actor) -> list[Refusal]:
@@ -76,7 +80,7 @@ def role_refusals(step: Step, actor: Actor) -> list[Refusal]:
     ]
 
 
-def access_refusals(step: Step, actor: Actor, item_county_id: int) -> list[Refusal]:
+def access_refusals(step: Step, actor: Actor, item_county_id: int | None) -> list[Refusal]:
     return role_refusals(step, actor) + county_refusals(actor, item_county_id)
 
 

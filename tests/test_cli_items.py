@@ -291,7 +291,7 @@ def test_diagram_unknown_kind_or_format_exits_2(cli, tmp_path):
 def test_rows_are_stored_on_success_only(cli, tmp_path):
     item = _new(cli)
     result = _decide(cli, item, "--attendee", "x")  # malformed: refused before any write
-    assert result.exit_code == 2 and "姓名:角色" in result.output
+    assert result.exit_code == 2 and "--attendee「x」格式應為「姓名:身分」" in result.output
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     with Session(engine) as session:
         assert session.get(Purchase, item).version == 1
@@ -324,3 +324,40 @@ def test_roc_dates_typed_in_options_are_recorded_as_iso(cli):
 def test_purchase_new_refuses_control_characters_in_the_title(cli):
     result = cli("purchase", "new", "--as", "hsq.staff1", "--title", "平板\x1b[2J授權")
     assert result.exit_code != 0 and "不可見的控制字元" in result.output
+
+
+def test_evidence_options_are_drawn_from_the_evidence_models():
+    # What the web form draws from each step's model, the command line offers as options
+    # (a table of figures excepted: JSON), with the model's label in the help.
+    from cli.item_advance import COMMON_FIELDS, evidence_options
+    from model.lifecycles import LIFECYCLES
+    from web.evidence_form import field_specs
+
+    for lifecycle in LIFECYCLES.values():
+        specs = {
+            spec.name: spec
+            for step in lifecycle.steps.values()
+            for spec in field_specs(step.evidence)
+            if spec.name not in COMMON_FIELDS
+        }
+        options = evidence_options(lifecycle)
+        typed = {spec.name for spec in specs.values() if spec.kind not in ("spending", "json")}
+        typed -= {"acquisitions"}  # its rows hold figures: given as JSON
+        assert {o.field for o in options} == typed, lifecycle.item_type
+        for option in options:
+            assert specs[option.field].label in option.make().help, option.flag
+
+
+def test_choice_typed_as_its_label_records_its_key(cli):
+    item = _new(cli)
+    for event, *options in [
+        ("decide", *MEETING_OPTIONS),
+        ("verify_product", "--product-serial", "11301-005", "--amount", "100000"),
+        ("verify_clause", "--document", "契約書", "--text", CLAUSE),
+    ]:  # fmt: skip
+        result = cli("purchase", "advance", str(item), event, "--as", "hsq.staff1", *TODAY,
+                     *options)  # fmt: skip
+        assert result.exit_code == 0, result.output
+    logged = _json(cli("purchase", "history", str(item), "--json"))
+    assert logged[-1]["evidence"]["document"] == "contract"
+    assert logged[-2]["evidence"]["product_serial"] == "11301-005"

@@ -114,7 +114,7 @@ def test_edit_reaches_differences_explained(cli, plan, engine):
     line = _line(engine, plan, "teacher_training")
     options = ("--line", f"teacher_training.recurrent={line.estimate + 30_000}",
                "--line", "teacher_training.explanation=")  # fmt: skip
-    assert _submit_rules_after(cli, plan, options) == ["plan.differences_explained"]
+    assert _submit_rules_after(cli, plan, options) == ["plan.unexplained_difference"]
 
 
 def _submit_rules_after(cli, plan, options) -> list[str]:

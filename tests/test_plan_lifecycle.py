@@ -223,7 +223,7 @@ def _minimums(session, plan) -> dict[str, int]:
 BREAKERS = {
     "plan.sections_complete": _blank_goals,
     "plan.budget_lines_present": _drop_counseling_line,
-    "plan.differences_explained": _unexplain_training,
+    "plan.unexplained_difference": _unexplain_training,
     "plan.targets_minimum": _short_key_schools,
     "plan.pi_rate_range": _pi_rate_too_high,
     "plan.pi_amount": _pi_amount_off_rate,
@@ -407,7 +407,7 @@ def test_submit_refused_when_digital_content_exceeds_ministry_estimate(session, 
     update_plan_draft(session, _user(session, "hsq.staff1"), demo.id, lines=lines)
     with pytest.raises(TransitionRefused) as refused:
         _go(session, demo, "submit", "hsq.supervisor")
-    assert refused.value.rule_ids == ["plan.differences_explained"]
+    assert refused.value.rule_ids == ["plan.unexplained_difference"]
     assert "6 數位內容及教學軟體" in refused.value.refusals[0].message
 
 

@@ -10,8 +10,13 @@ from flows.jobs.context import JobContext
 from flows.jobs.sweep import compliance_sweep, current_context
 from forms.display import ntd
 from model.db import session_scope
+from model.plans import plan_context
 from model.tables import BudgetLine, Finding, Milestone, Notification, Plan, Reimbursement, User
 from rules import WorkCalendar, load_rules
+from states.errors import Refusal
+from states.plan import STEPS as PLAN_STEPS
+from states.plan import UNEXPLAINED_DIFFERENCE, differences_explained
+from states.steps import run_guards
 from states.values import Role
 
 
@@ -255,3 +260,20 @@ def test_current_context_takes_the_year_whose_calendar_covers_the_day():
 def _count(engine) -> int:
     with Session(engine) as session:
         return len(session.exec(select(Notification.id)).all())
+
+
+def test_sweep_finding_and_submit_refusal_are_one_rule_in_one_sentence(engine):
+    # The SQL check sweeps every plan at once; the guard judges one plan on submission.
+    # Both are plan.unexplained_difference, and a clerk reads the same sentence from each.
+    seed_demo(engine)
+    blank_explanation(engine)
+    line = _line(engine)
+    run.sweep(engine, date(2024, 11, 15))
+    finding = _finding(engine, UNEXPLAINED_DIFFERENCE)
+    with Session(engine) as session:
+        plan = session.get(Plan, line.plan_id)
+        step = PLAN_STEPS["submit"]
+        ctx = plan_context(session, plan, step, None, load_rules(plan.year), date(2024, 11, 15))
+        refusals = run_guards([differences_explained], ctx)
+    assert refusals == [Refusal(UNEXPLAINED_DIFFERENCE, finding.message)]
+    assert "「3 教師增能研習費」（申請 新臺幣" in finding.message

@@ -9,8 +9,10 @@ from fastapi import HTTPException
 from sqlmodel import Session
 
 from model.lifecycles import LIFECYCLES
-from model.tables import Plan, User
-from model.workflow import Lifecycle
+from model.tables import User
+from model.workflow import Lifecycle, actor_of, load_visible
+from states.errors import UnknownItem
+from states.steps import reaches_county
 from states.values import ItemType, Role
 
 MINISTRY_ROLES = frozenset({Role.ministry_reviewer, Role.ministry_admin})
@@ -51,24 +53,15 @@ def lifecycle_for(item_type: str) -> Lifecycle:
         raise HTTPException(404, "沒有這種項目。") from None
 
 
-def county_of(session: Session, row) -> int | None:
-    county = getattr(row, "county_id", None)
-    if county is not None:
-        return county
-    plan_id = getattr(row, "plan_id", None)  # a budget change belongs to its plan's county
-    plan = session.get(Plan, plan_id) if plan_id else None
-    return plan.county_id if plan else None
-
-
 def may_see_county(user: User, county_id: int | None) -> bool:
-    return sees_all(user) or (county_id is not None and county_id == user.county_id)
+    return reaches_county(actor_of(user), county_id)
 
 
 def visible_item(session: Session, user: User, lifecycle: Lifecycle, item_id: int):
-    row = session.get(lifecycle.table, item_id)
-    if row is None or not may_see_county(user, county_of(session, row)):
-        raise HTTPException(404, f"找不到{lifecycle.label} #{item_id}。")
-    return row
+    try:
+        return load_visible(session, lifecycle, item_id, user)
+    except UnknownItem:
+        raise HTTPException(404, f"找不到{lifecycle.label} #{item_id}。") from None
 
 
 def require_role(user: User, roles, message: str) -> None:

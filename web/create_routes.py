@@ -13,8 +13,9 @@ from model.reimbursements import create_reimbursement
 from model.tables import BudgetLine, County, Plan, User
 from states import budget_change as change_states
 from states import plan as plan_states
+from states import purchase as purchase_states
+from states import reimbursement as reimbursement_states
 from states.errors import TransitionRefused
-from states.steps import COUNTY_ROLES, SUPERVISOR
 from states.values import BudgetItem, ItemType
 from web.access import lifecycle_for, require_role
 from web.bounds import PathId
@@ -42,7 +43,7 @@ def _item_url(item_type: str, item_id: PathId) -> RedirectResponse:
 async def new_purchase(
     request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)
 ):
-    require_role(user, COUNTY_ROLES, COUNTY_ONLY)
+    require_role(user, purchase_states.CREATE.roles, COUNTY_ONLY)
     form = await request.form()
     problems = FieldProblems()
     title = text(form, "title")
@@ -94,7 +95,7 @@ async def new_reimbursement(
     db: Session = Depends(get_db),
 ):
     plan = visible_plan(db, user, plan_id)
-    require_role(user, SUPERVISOR, SUPERVISOR_ONLY)
+    require_role(user, reimbursement_states.CREATE.roles, SUPERVISOR_ONLY)
     try:
         row = create_reimbursement(db, user, plan.id)
     except TransitionRefused as refused:

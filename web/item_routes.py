@@ -15,17 +15,18 @@ from model.file_types import evidence_problem
 from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
 from model.reimbursements import approved_lines, plan_figures
 from model.tables import BudgetChange, BudgetLine, Milestone, Plan, Reimbursement, User
-from model.workflow import Lifecycle, advance
+from model.workflow import Lifecycle, actor_of, advance, item_county
 from notifications.event_mail import on_handover
 from rules import load_rules
 from rules.errors import InputError
 from rules.settlement import Statement, statement, statement_from_dict
+from states import budget_change as change_states
+from states import reimbursement as reimbursement_states
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent
 from states.plan import APPROVED_STATES
-from states.steps import SUPERVISOR, Step
+from states.steps import Step, access_refusals
 from states.values import ItemType, Role
 from web.access import (
-    county_of,
     lifecycle_for,
     may_see_county,
     may_write,
@@ -108,7 +109,7 @@ def render_item(
 ):
     lifecycle = lifecycle_for(item_type)
     state = str(row.status)
-    county = county_of(db, row)
+    county = item_county(db, row)
     today = request.app.state.today()
     mine, others = _actions(db, item_type, lifecycle, row, user, today)
     refusals = refusals or []
@@ -192,8 +193,11 @@ def typed_statement(facts: dict[str, Any], evidence: dict[str, Any] | None) -> S
 def plan_tools(db: Session, user: User, plan: Plan) -> dict[str, Any]:
     """What a plan's page offers beyond its steps: its reimbursement and budget changes,
     and the forms to create them where this person's role may (the model re-checks)."""
-    role, approved = Role(user.role), plan.status in APPROVED_STATES
-    supervisor = may_write(user) and role in SUPERVISOR and user.county_id == plan.county_id
+    approved = plan.status in APPROVED_STATES
+
+    def may(step: Step) -> bool:
+        return may_write(user) and not access_refusals(step, actor_of(user), plan.county_id)
+
     reimbursement = db.exec(select(Reimbursement).where(Reimbursement.plan_id == plan.id)).first()
     changes = db.exec(
         select(BudgetChange).where(BudgetChange.plan_id == plan.id).order_by(BudgetChange.id)
@@ -202,8 +206,8 @@ def plan_tools(db: Session, user: User, plan: Plan) -> dict[str, Any]:
         "reimbursement": reimbursement,
         "changes": changes,
         "change_label": lifecycle_for(ItemType.budget_change).state_label,
-        "may_reimburse": supervisor and approved and reimbursement is None,
-        "may_request_change": supervisor and approved,
+        "may_reimburse": may(reimbursement_states.CREATE) and approved and reimbursement is None,
+        "may_request_change": may(change_states.REQUEST) and approved,
     }
 
 
@@ -276,7 +280,7 @@ async def take_step(
         raise HTTPException(404, "沒有這個動作。")
     form = await request.form()
     evidence, problems = read_evidence(step.evidence, form)
-    stored, file_problems = await read_upload(form, user, county_of(db, row))
+    stored, file_problems = await read_upload(form, user, item_county(db, row))
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     values.pop("confirmed", None)
     values.pop("back", None)
@@ -342,7 +346,7 @@ def confirmation_page(request, db, user, item_type, row, step, evidence, values,
         "row": row,
         "step": step,
         "title": item_title(lifecycle, row),
-        "county_name": county_names(db).get(county_of(db, row), ""),
+        "county_name": county_names(db).get(item_county(db, row), ""),
         "facts": facts,
         "lateness": lateness,
         "values": values,
@@ -401,7 +405,7 @@ async def upload_file(
     row = visible_item(db, user, lifecycle, item_id)
     require_writer(user)
     form = await request.form()
-    stored, problems = await read_upload(form, user, county_of(db, row))
+    stored, problems = await read_upload(form, user, item_county(db, row))
     if stored is None:
         problems = problems or [Refusal("file.missing", "請選擇要上傳的檔案。")]
         return render_item(request, db, user, item_type, row, refusals=problems, status_code=422)
@@ -449,7 +453,7 @@ async def hand_over(
     form = await request.form()
     target_id = form_id(form.get("to_user_id"))
     target = db.get(User, target_id) if target_id else None
-    county = county_of(db, row)
+    county = item_county(db, row)
     if target is None or target.county_id != county or not target.active:
         refusal = Refusal("handover.same_county", "只能交辦給同一縣市、仍在職的人員。")
         return render_item(request, db, user, item_type, row, refusals=[refusal], status_code=422)

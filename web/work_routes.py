@@ -8,8 +8,8 @@ from sqlmodel import Session, col, select
 from model.lifecycles import LIFECYCLES
 from model.tables import County, Finding, Plan, ProgrammeYear, User
 from states import plan as plan_states
+from states import purchase as purchase_states
 from states.errors import Refusal
-from states.steps import COUNTY_ROLES
 from states.values import ItemType, Role
 from web.access import (
     lifecycle_for,
@@ -294,7 +294,7 @@ def creation_offer(db: Session, user: User, item_type: str, year: int) -> str | 
     if not may_write(user) or user.county_id is None:
         return None
     role = Role(user.role)
-    if item_type == ItemType.purchase and role in COUNTY_ROLES:
+    if item_type == ItemType.purchase and role in purchase_states.CREATE.roles:
         return "purchase"
     if item_type == ItemType.plan and role in plan_states.CREATE.roles:
         has_plan = db.exec(

@@ -18,13 +18,13 @@ from sqlmodel import col, select
 
 from flows.jobs.context import CountyGroup, JobContext
 from forms.display import ntd, roc_date
-from forms.labels import ITEM_LABELS
 from model.milestone_kinds import PLAN_SUBMISSION
 from model.school_targets import device_rows, workshop_rows
 from model.tables import BudgetLine, Milestone, Plan, Purchase, Reimbursement
 from model.targets_progress import year_end
 from notifications.render import item_url
 from rules.budget import BP
+from states.plan import UNEXPLAINED_DIFFERENCE, unexplained_sentence
 from states.reimbursement import SETTLEMENT_NOT_SUBMITTED
 from states.values import ItemType, PlanState, PurchaseState
 
@@ -35,7 +35,7 @@ RULE_TITLES = {
     "purchase.disbursement_due_soon": "軟體採購經費請撥期限將至",
     "purchase.disbursement_overdue": "軟體採購逾期未完成經費請撥",
     "milestone.overdue": "事項逾期未完成",
-    "plan.unexplained_difference": "經費申請數與預估數不同且未說明",
+    UNEXPLAINED_DIFFERENCE: "經費申請數與預估數不同且未說明",
     "reimbursement.settlement_overdue": "經費逾期未結報",
     "workshop.schools_short": "學校數位學習工作坊(一)(二)累計培訓教師數未達編制教師總數",
     "devices.schools_short": "學校學習載具未達配發標準",
@@ -213,13 +213,11 @@ def unexplained_differences(ctx: JobContext) -> list[Check]:
 
     def hit(row, counties: Mapping[int, str]) -> Hit:
         line_id, plan_id, item, requested, estimate, county_id = row
-        return Hit("plan.unexplained_difference", county_id, counties[county_id], "budget_line",
-                   line_id,
-                   f"{ITEM_LABELS.get(item, item)}：申請 {ntd(requested)}，"
-                   f"預估 {ntd(estimate)}，未填差異說明",
+        return Hit(UNEXPLAINED_DIFFERENCE, county_id, counties[county_id], "budget_line",
+                   line_id, unexplained_sentence([(item, requested, estimate)]),
                    item_url(ctx.base_url, ItemType.plan.value, plan_id), None, requested)  # fmt: skip
 
-    return [Check("plan.unexplained_difference", "budget_line", col(line.id), rows, hit)]
+    return [Check(UNEXPLAINED_DIFFERENCE, "budget_line", col(line.id), rows, hit)]
 
 
 def settlements_overdue(ctx: JobContext) -> list[Check]:
