@@ -7,13 +7,14 @@ benchmark compares 4× with 1×: linear growth is a factor of 4 or less.
     python -m bench                              # everything (about 20 minutes)
     python -m bench --sizes 1 --dbs sqlite       # a part
     python -m bench --only sweep deadlines
+    python -m bench --only pages --sizes 1 --dbs postgres
 """
 
 from __future__ import annotations
 
 import argparse
 
-from bench import deadlines, delivery, sweep, transitions
+from bench import deadlines, delivery, pages, sweep, transitions
 from bench.common import DATABASES, bench_database, emit, machine
 
 BENCHES = {
@@ -21,6 +22,7 @@ BENCHES = {
     "deadlines": deadlines.run,
     "transitions": transitions.run,
     "delivery": delivery.run,
+    "pages": pages.run,
 }
 GROWN = ("sweep", "deadlines", "transitions.single", "transitions.batched", "delivery")
 

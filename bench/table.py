@@ -30,6 +30,40 @@ def table(records: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f}"
+
+
+def pages_table(records: list[dict]) -> str:
+    """One row per page, database and size: alone beside its SQL, then under load."""
+    loaded = {(r["db"], r["size"], r["page"], r["workers"]): r
+              for r in records if r.get("bench") == "pages.load"}  # fmt: skip
+    rows = [
+        "| page | who | db | size | bytes | alone median / p95 ms | its SQL alone ms | "
+        "20 clients req/s | p50 / p95 / p99 ms | errors | 2 workers req/s, p95 ms | met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        if r.get("bench") != "pages.alone":
+            continue
+        one = loaded.get((r["db"], r["size"], r["page"], 1), {})
+        two = loaded.get((r["db"], r["size"], r["page"], 2))
+        alone = f"{_ms(r['median_s'])} / {_ms(r['p95_s'])}"
+        if r.get("first_s", 0) > 2 * r["p95_s"] and r["first_s"] > 0.5:
+            alone += f" (first {r['first_s']:.1f} s)"
+        under = (f"{_ms(one['p50_s'])} / {_ms(one['p95_s'])} / {_ms(one['p99_s'])}"
+                 if one else "")  # fmt: skip
+        second = f"{two['per_s']}, {_ms(two['p95_s'])}" if two else ""
+        met = r["met"] and one.get("met", True)
+        status = "" if r["status"] == 200 else f" ({r['status']})"
+        rows.append(
+            f"| {r['page']}{status} | {r['who']} | {r['db']} | {r['size']:g}× | "
+            f"{r['bytes']:,} | {alone} | {_ms(r['reference_s'])} | {one.get('per_s', '')} | "
+            f"{under} | {one.get('errors', '')} | {second} | {'yes' if met else '**no**'} |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     paths = (argv if argv is not None else sys.argv[1:]) or ["-"]
     records = []
@@ -42,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
 
         records += growth(records)
     print(table(records))
+    if any(r.get("bench") == "pages.alone" for r in records):
+        print()
+        print(pages_table(records))
 
 
 if __name__ == "__main__":

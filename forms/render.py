@@ -49,10 +49,17 @@ DOCUMENTS: dict[str, _Document] = {
 
 
 def render(
-    session: Session, kind: Kind, county: str, year: int, fmt: Format, draft: bool = False
+    session: Session,
+    kind: Kind,
+    county: str,
+    year: int,
+    fmt: Format,
+    draft: bool = False,
+    loaded: Callable[[], None] | None = None,
 ) -> bytes:
     """The document as bytes; FormInvalid lists every field to fix when the plan fails its
-    forms and `draft` is False."""
+    forms and `draft` is False. `loaded` is called once the data are read, before the
+    (slow) writing: a web request ends its transaction there."""
     if kind not in DOCUMENTS:
         raise InputError("kind", f"沒有「{kind}」這種文件，可選：{'、'.join(KINDS)}")
     if fmt not in FORMATS:
@@ -62,6 +69,8 @@ def render(
         require_valid(data)
     document = DOCUMENTS[kind]
     doc = document.build(session, data)
+    if loaded is not None:
+        loaded()
     if fmt in ("ods", "xlsx"):
         writer = write_ods if fmt == "ods" else write_xlsx
         return writer(document.sheets(doc), draft=draft)

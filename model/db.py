@@ -37,6 +37,8 @@ def _check_url(url: str) -> None:
     if port is not None and not 0 < port < 65536:
         raise DatabaseUrlError(f"JINGJIN_DATABASE_URL 的連接埠 {port} 不在 1–65535 之間")
 
+READ_ONLY = "jingjin_read_only"
+
 
 def make_engine(url: str, **kwargs) -> Engine:
     _check_url(url)
@@ -66,7 +68,17 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(conn) -> None:
         # A deferred read-then-write transaction fails at once with "database is
         # locked" when another writer is active; IMMEDIATE waits for the lock instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work (page views) must not queue on that lock: WAL readers need none.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine and pool for work that only reads: on SQLite its transactions
+    begin deferred, so readers never wait for (or hold) the write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -291,6 +291,7 @@ class Milestone(SQLModel, table=True):
             "kind", "subject_type", "subject_id", "school_id", name="uq_milestone_subject"
         ),
         Index("ix_milestone_open_due", "done_on", "due_on"),
+        Index("ix_milestone_subject", "subject_type", "subject_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bench import deadlines, delivery, sweep, transitions
+from bench import deadlines, delivery, pages, sweep, table, transitions
 from bench.__main__ import main
 from bench.common import bench_database
 
@@ -46,6 +46,21 @@ def test_delivery_sends_every_mail_both_ways(sqlite_db, capsys):
     (record,) = delivery.run(sqlite_db, repeat=1)
     assert _lines(capsys)[0].keys() >= KEYS
     assert record["same_result"] and record["mails"] >= 20
+
+
+def test_pages_answer_over_http_alone_and_under_load(sqlite_db, capsys):
+    records = pages.run(sqlite_db, repeat=1, seconds=0.2, clients=3, workers=(1, 2))
+    printed = _lines(capsys)
+    alone = [r for r in printed if r["bench"] == "pages.alone"]
+    loaded = [r for r in printed if r["bench"] == "pages.load"]
+    assert len(records) == len(printed) and len(alone) >= 20
+    assert {r["status"] for r in alone} == {200}
+    assert all(r["statements"] > 0 and r["bytes"] > 0 for r in alone)
+    assert {r["who"] for r in alone} == {"clerk", "supervisor", "reviewer"}
+    assert any(r["page"].endswith("末頁") for r in alone)
+    assert {r["workers"] for r in loaded} == {1, 2}
+    assert all(r["errors"] == 0 and r["requests"] > 0 for r in loaded)
+    assert "| 計畫頁 |" in table.pages_table(printed)
 
 
 @pytest.mark.postgres

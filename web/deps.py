@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
+from model.db import reading
 from model.tables import User
 from web.access import may_write, sees_all
 from web.security import CSRF_FIELD, csrf_ok, csrf_token
@@ -21,11 +22,27 @@ class NotSignedIn(Exception):
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    """A session per request. Page views only read: on SQLite they begin deferred (WAL
+    readers take no lock) and `render` ends their transaction before the page is built,
+    so neither a writer nor the jobs wait for someone's page."""
+    engine = request.app.state.engine
+    reads = request.method in SAFE_METHODS
+    with Session(reading(engine) if reads else engine, expire_on_commit=False) as session:
+        if reads:
+            request.state.read_session = session
         try:
             yield session
         finally:
             session.rollback()  # whatever a route did not commit explicitly is dropped
+
+
+def end_reading(request: Request) -> None:
+    """Close a page view's transaction once its values are loaded (before rendering a page
+    or a document). Nothing was written, so committing only ends it: the loaded rows stay
+    usable, and a late lazy load begins a new deferred read."""
+    session = getattr(request.state, "read_session", None)
+    if session is not None and session.in_transaction():
+        session.commit()
 
 
 def current_user(request: Request, db: Session = Depends(get_db)) -> User:
@@ -67,6 +84,7 @@ def render(
     status_code: int = 200,
     user: User | None = None,
 ) -> HTMLResponse:
+    end_reading(request)
     base = {
         "request": request,
         "user": user,

@@ -39,6 +39,7 @@ from web.deadlines import Deadline, late_notes, step_deadlines
 from web.deps import current_user, flash, get_db, render
 from web.evidence_form import FieldSpec, field_specs, read_evidence, shown_day
 from web.facts import item_sheet
+from web.item_milestones import STATE_LABELS, milestone_panel
 from web.items import county_names, diagram_svg, full_history, holder_id, item_files, item_title
 from web.refusal_fields import Placed, place, required_fields
 from web.work_routes import list_page
@@ -116,12 +117,7 @@ def render_item(
     open_form = next((a for a in mine if a.step.event == open_event), None)
     placed = place(refusals, _field_names(open_form)) if open_form else Placed(top=refusals)
     holder = holder_id(db, item_type, row)
-    milestones = db.exec(
-        select(Milestone)
-        .where(Milestone.subject_type == item_type, Milestone.subject_id == row.id)
-        .where(col(Milestone.school_id).is_(None))
-        .order_by(Milestone.due_on)
-    ).all()
+    milestones = milestone_panel(db, item_type, row.id, today, _page_number(request))
     settlement = settlement_facts(db, row) if item_type == ItemType.reimbursement else None
     typed = None
     if settlement and open_form and values:
@@ -141,6 +137,8 @@ def render_item(
         "file_kinds": FILE_KINDS,
         "diagram": diagram_svg(lifecycle, state),
         "milestones": milestones,
+        "milestone_states": STATE_LABELS,
+        "today": today,
         "refusals": placed.top,
         "placed": placed,
         "conflict": conflict,
@@ -155,6 +153,11 @@ def render_item(
         "typed_statement": typed,
     }
     return render(request, "item.html", context, status_code=status_code, user=user)
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("milestones_page", "")
+    return int(raw) if raw.isdigit() else 1
 
 
 def _field_names(action: ActionForm) -> set[str]:

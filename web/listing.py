@@ -145,20 +145,23 @@ def holder_expr(table, item_type: str):
         .order_by(col(Handover.id).desc())
         .limit(1)
         .scalar_subquery()
+        # Always the item's row, also when nested in another subquery (the owner's name):
+        # left to auto-correlation there, it read every handover against every item.
+        .correlate_except(Handover)
     )
     owner = getattr(table, "owner_id", None)
     return handed if owner is None else func.coalesce(handed, owner)
 
 
-def next_due_table(item_type: str):
-    """Each item's earliest open deadline, grouped once and joined: Milestone has no index
-    on its subject, so a per-row subquery would read the open deadlines once per item."""
-    return (
-        select(Milestone.subject_id.label("item_id"), func.min(Milestone.due_on).label("due"))
-        .where(Milestone.subject_type == item_type, col(Milestone.done_on).is_(None))
-        .group_by(Milestone.subject_id)
-        .subquery()
-    )
+def next_due_table(item_type: str, county_id: int | None = None):
+    """Each item's earliest open deadline, grouped once and joined (of one county's items
+    when the list is one county's: the nation's open deadlines are ten times more)."""
+    query = select(
+        Milestone.subject_id.label("item_id"), func.min(Milestone.due_on).label("due")
+    ).where(Milestone.subject_type == item_type, col(Milestone.done_on).is_(None))
+    if county_id is not None:
+        query = query.where(Milestone.county_id == county_id)
+    return query.group_by(Milestone.subject_id).subquery()
 
 
 def _with_open_deadline(table, item_type: str, *conditions):
@@ -183,11 +186,11 @@ def state_rank(lifecycle: Lifecycle):
     return case(order, value=lifecycle.table.status, else_=len(order))
 
 
-def _county_code(county_id_column):
+def county_code(county_id_column):
     return select(County.code).where(County.id == county_id_column).scalar_subquery()
 
 
-def _user_name(user_column):
+def user_name(user_column):
     return select(User.display_name).where(User.id == user_column).scalar_subquery()
 
 
@@ -196,9 +199,9 @@ def item_sort_columns(lifecycle: Lifecycle, next_due) -> dict:
     table, item_type = lifecycle.table, str(lifecycle.item_type)
     columns = {
         "item": table.id,
-        "county": _county_code(table.county_id),
+        "county": county_code(table.county_id),
         "state": state_rank(lifecycle),
-        "owner": _user_name(holder_expr(table, item_type)),
+        "owner": user_name(holder_expr(table, item_type)),
         "due": next_due.c.due,
         "year": table.year,
     }

@@ -17,7 +17,7 @@ from rules.errors import JingjinError
 from states.values import BudgetItem, ItemType, PlanState
 from web.access import lifecycle_for, may_write
 from web.bounds import PathId
-from web.deps import current_user, flash, get_db, render
+from web.deps import current_user, end_reading, flash, get_db, render
 from web.plans import budget_lines, visible_plan
 
 router = APIRouter()
@@ -164,6 +164,7 @@ def _store(db: Session, user: User, plan: Plan, parsed: BudgetLinesForm) -> None
 
 @router.get("/plans/{plan_id}/forms/{kind}.{fmt}")
 def download_form(
+    request: Request,
     plan_id: PathId,
     kind: str,
     fmt: str,
@@ -178,7 +179,9 @@ def download_form(
         raise HTTPException(404, "表件產生功能尚未提供。") from None
     county = db.get(County, plan.county_id)
     try:
-        body = render_form(db, kind, county.name, plan.year, fmt, draft=draft)
+        body = render_form(
+            db, kind, county.name, plan.year, fmt, draft=draft, loaded=lambda: end_reading(request)
+        )
     except FormInvalid as invalid:
         raise HTTPException(422, str(invalid) + "（可改下載草稿版）") from None
     except JingjinError as error:

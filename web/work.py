@@ -19,6 +19,7 @@ from web.listing import (
     Filters,
     Viewer,
     amount_column,
+    county_code,
     holder_expr,
     item_conditions,
     item_sort_columns,
@@ -26,6 +27,7 @@ from web.listing import (
     next_due_table,
     ordering,
     tag,
+    user_name,
     user_names,
     work_calendar,
 )
@@ -99,9 +101,9 @@ def _actionable_select(
 ):
     table, item_type = lifecycle.table, str(lifecycle.item_type)
     amount = amount_column(table)
-    due = next_due_table(item_type)
-    columns = item_sort_columns(lifecycle, due)
     county = viewer.county_id if viewer.county_id is not None else f.county
+    due = next_due_table(item_type, county)
+    columns = item_sort_columns(lifecycle, due)
     if lean:  # for counting: no column the count does not need
         query = select(table.id).where(col(table.status).in_(states))
         query = query.where(*item_conditions(lifecycle, f, viewer))
@@ -115,8 +117,6 @@ def _actionable_select(
         holder_expr(table, item_type).label("holder"),
         columns["due"].label("due"),
         columns["state"].label("state_rank"),
-        columns["county"].label("county_code"),
-        columns["owner"].label("owner_name"),
         (amount if amount is not None else cast(null(), Integer)).label("amount"),
     ).outerjoin(due, due.c.item_id == table.id)
     query = query.where(col(table.status).in_(states), *item_conditions(lifecycle, f, viewer))
@@ -148,11 +148,15 @@ def actionable(
     page = page_of(f.page, total, f.size)
     mine = case((c.holder == viewer.user_id, 0), (c.holder.in_(list(viewer.absent) or [-1]), 1),
                 else_=2)  # fmt: skip
-    columns = {"item": c.item_type, "county": c.county_code, "state": c.state_rank,
-               "owner": c.owner_name, "due": c.due, "amount": c.amount, "title": c.title,
+    # Names and codes over the union, not inside it: computed for the page's rows only
+    # (unless the page is sorted by them), not for each of the county's thousands.
+    owner_name = user_name(c.holder)
+    columns = {"item": c.item_type, "county": county_code(c.county_id), "state": c.state_rank,
+               "owner": owner_name, "due": c.due, "amount": c.amount, "title": c.title,
                "mine": mine}  # fmt: skip
     order = [*ordering(columns, f, "mine", c.item_type), c.id]
-    rows = session.exec(select(*found.c).order_by(*order).offset(page.offset).limit(page.size))
+    query = select(*found.c, owner_name.label("owner_name"))
+    rows = session.exec(query.order_by(*order).offset(page.offset).limit(page.size))
     rows = rows.all()
     names = user_names(session, [r.holder for r in rows])
     items = []

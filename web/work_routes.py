@@ -132,7 +132,7 @@ def _item_query(db: Session, user: User, lifecycle, f: Filters, viewer: Viewer):
     states = [f.state] if f.state else None
     where = item_conditions(lifecycle, f, viewer, state=False)
     table, item_type = lifecycle.table, str(lifecycle.item_type)
-    due = next_due_table(item_type)
+    due = next_due_table(item_type, county)
     order = ordering(item_sort_columns(lifecycle, due), f, "item", table.id)
     extra = [holder_expr(table, item_type), due.c.due]
     return county, states, where, order, extra, [(due, due.c.item_id == table.id)]
