@@ -22,8 +22,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bench.common import BenchDB, measurement, median, run_alone, timed
-from model.clock import now
-from model.settings import Settings
+from config.clock import now
+from config.settings import Settings
 from model.tables import Notification
 from notifications.outbox import Outgoing, enqueue
 from notifications.render import ItemView, Reader, render_reminder

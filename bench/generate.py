@@ -30,9 +30,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from model.counties import COUNTIES, county_for_name
-from model.milestone_kinds import MILESTONE_TITLES, MilestoneKind
 from model.seed import ensure_counties, ensure_year
 from states.values import BudgetItem, Role
+from vocab.milestone_kinds import MILESTONE_TITLES, MilestoneKind
 
 YEAR = 113
 SCHOOLS_CSV = Path(__file__).resolve().parent.parent / "data" / "schools-113-elementary.csv"

@@ -1,6 +1,6 @@
 """Purchase transitions through the workflow service beside hand-written SQL.
 
-The project's side is `model.workflow.advance(…, PURCHASES, id, "decide", …)` with a
+The project's side is `workflow.service.advance(…, PURCHASES, id, "decide", …)` with a
 meeting record as evidence: access, evidence parsing, every guard, the version check,
 the moved row, one transition-log row and the disbursement milestone the step opens.
 The reference does by hand what that step must do: read the purchase (status, version,
@@ -22,12 +22,12 @@ from sqlmodel import Session, select
 
 from bench.common import BenchDB, measurement, median, run_alone, timed
 from bench.generate import YEAR
-from model.purchases import PURCHASES
 from model.tables import User
-from model.workflow import advance
 from rules import load_rules
 from states.purchase import DISBURSEMENT_MILESTONE
 from states.values import PurchaseState, Role
+from workflow.purchases import PURCHASES
+from workflow.service import advance
 
 TODAY = date(2024, 5, 20)
 BATCH = 100

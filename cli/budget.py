@@ -6,7 +6,7 @@ import typer
 
 from cli.common import YEAR_HELP, chosen_year, fail, print_json, reports_errors
 from forms.estimate_text import ADMINISTRATION_NOTE, render
-from model.school_list import read_school_file
+from imports.school_list import read_school_file
 from rules import SchoolFacts, estimate, load_rules, targets
 
 app = typer.Typer(help="經費估算", no_args_is_help=True)

@@ -11,11 +11,11 @@ from typing import Any
 import typer
 from sqlmodel import Session
 
-from forms.dates import DayError
-from forms.dates import parse_day as read_day
 from model.db import get_engine, session_scope
 from model.migrate import require_migrated
 from rules.errors import JingjinError
+from vocab.dates import DayError
+from vocab.dates import parse_day as read_day
 
 # Exit statuses people and scripts can rely on.
 EXIT_INPUT = 2  # bad input, unknown item or event

@@ -5,8 +5,8 @@ import typer
 
 from cli.common import database, reports_errors
 from cli.item_common import AS_HELP, find_county, find_user
-from forms.display import roc_date
 from forms.typed_date import parse_day
+from vocab.display import roc_date
 
 dates_app = typer.Typer(help="報送期限（教育部另行公布）", no_args_is_help=True)
 reports_app = typer.Typer(help="縣市報送（管考、成果資料）", no_args_is_help=True)
@@ -19,8 +19,8 @@ KIND_HELP = "plan（實施計畫提報）、progress（計畫管考資料）或 
 @reports_errors
 def dates_list(year: int = typer.Argument(..., help="計畫年度（民國）")) -> None:
     """列出年度的報送期限，以及每次設定的紀錄。"""
-    from model.reporting_dates import reporting_dates
     from rules import load_rules
+    from workflow.reporting_dates import reporting_dates
 
     rules = load_rules(year)  # a year without rules is refused in words
     with database() as session:
@@ -38,8 +38,8 @@ def dates_set(
     as_user: str = typer.Option(..., "--as", help=AS_HELP),
 ) -> None:
     """設定或變更報送期限（限教育部管理者）；各縣市的待辦事項隨之建立或改期。"""
-    from model.reporting_dates import set_reporting_date
     from rules import load_rules
+    from workflow.reporting_dates import set_reporting_date
 
     load_rules(year)  # a year without rules is refused in words, before anything is read
     with database() as session:
@@ -58,9 +58,9 @@ def _due_text(due) -> str:
 
 
 def _print_history(session, year: int) -> None:
-    from model.clock import local
-    from model.milestone_kinds import MILESTONE_TITLES
-    from model.reporting_dates import reporting_date_changes
+    from config.clock import local
+    from vocab.milestone_kinds import MILESTONE_TITLES
+    from workflow.reporting_dates import reporting_date_changes
 
     for change, actor in reporting_date_changes(session, year):
         was = "未定" if change.previous is None else roc_date(change.previous)
@@ -78,8 +78,8 @@ def report_submitted(
     as_user: str = typer.Option(..., "--as", help=AS_HELP),
 ) -> None:
     """登錄縣市已提交管考或成果資料（限該縣市承辦或主管）。"""
-    from model.reporting_dates import record_report
     from rules import load_rules
+    from workflow.reporting_dates import record_report
 
     load_rules(year)
     with database() as session:
@@ -98,7 +98,7 @@ def closures_add(
     as_user: str = typer.Option(..., "--as", help=AS_HELP),
 ) -> None:
     """登錄停班日：全國由教育部管理者登錄，縣市由該縣市主管登錄。提醒、逾期通報與順延的期限隨之順延。"""
-    from model.closures import add_closure
+    from workflow.closures import add_closure
 
     with database() as session:
         c = find_county(session, county) if county else None
@@ -112,7 +112,7 @@ def closures_add(
 @reports_errors
 def closures_list(as_user: str = typer.Option(..., "--as", help=AS_HELP)) -> None:
     """列出您可看到的停班日（縣市人員只看到全國與自己縣市的）。"""
-    from model.closures import visible_closures
+    from workflow.closures import visible_closures
 
     with database() as session:
         rows = visible_closures(session, find_user(session, as_user))

@@ -3,9 +3,9 @@
 import typer
 from sqlalchemy.engine import make_url
 
+from config.settings import get_settings
 from model.db import get_engine, make_engine
 from model.migrate import current_revision, head_revision, upgrade
-from model.settings import get_settings
 
 app = typer.Typer(help="資料庫結構 (Alembic 遷移)", no_args_is_help=True)
 

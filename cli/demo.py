@@ -17,17 +17,17 @@ import typer
 from sqlmodel import select
 
 from cli.common import YEAR_HELP, chosen_year, reports_errors
-from forms.display import roc_date
+from config.settings import get_settings, parse_day
+from demo.generate import DEMO_PASSWORD, demo_today, generate, story_end
 from forms.estimate_text import render
 from model.db import get_engine, session_scope
-from model.demo import DEMO_PASSWORD, demo_today, generate, story_end
 from model.migrate import upgrade
-from model.plan_estimate import county_estimate
 from model.seed import ensure_counties, ensure_year
-from model.settings import get_settings, parse_day
 from model.tables import County
 from rules import load_rules
 from states.values import Role
+from vocab.display import roc_date
+from workflow.plan_estimate import county_estimate
 
 
 @reports_errors

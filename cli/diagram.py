@@ -11,8 +11,8 @@ from statemachine.contrib.diagram import DotGraphMachine
 
 from cli.common import fail
 from cli.items import command_name
-from model.lifecycles import LIFECYCLES
-from model.workflow import Lifecycle
+from workflow.lifecycles import LIFECYCLES
+from workflow.service import Lifecycle
 
 FORMATS = {".svg": "svg", ".png": "png"}
 # A font with traditional Chinese glyphs, so `dot` lays the labels out at their width.

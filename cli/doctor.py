@@ -21,7 +21,7 @@ class Check:
 
 
 def check_settings() -> Check:
-    from model.settings import get_settings
+    from config.settings import get_settings
 
     get_settings()
     return Check(OK, "設定：JINGJIN_* 設定皆可讀取")
@@ -63,7 +63,7 @@ def check_database() -> list[Check]:
 def check_smtp() -> Check:
     import aiosmtplib
 
-    from model.settings import get_settings
+    from config.settings import get_settings
 
     settings = get_settings()
     where = f"{settings.smtp_host}:{settings.smtp_port}"
@@ -144,7 +144,7 @@ def check_home() -> Check:
 
 
 def check_secret_key() -> Check:
-    from model.settings import get_settings
+    from config.settings import get_settings
     from web.config import MIN_SECRET_CHARS
 
     key = get_settings().secret_key.get_secret_value().strip()

@@ -3,7 +3,7 @@ zone, for one) are reported like every other setting, in one line and exit 2."""
 
 import sys
 
-from model.settings import SettingError
+from config.settings import SettingError
 
 
 def main() -> None:

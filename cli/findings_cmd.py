@@ -6,10 +6,10 @@ from sqlmodel import col, select
 from cli.common import database, print_json, reports_errors
 from cli.item_common import AS_HELP, JSON_HELP, check_read, find_county, reader
 from flows.jobs.checks import rule_title
-from forms.display import roc_date
-from model.lifecycles import LIFECYCLES
 from model.tables import County, Finding
-from model.workflow import actor_of
+from vocab.display import roc_date
+from workflow.lifecycles import LIFECYCLES
+from workflow.service import actor_of
 
 # What each kind of subject is called; items take their lifecycle's name.
 SUBJECT_LABELS = {

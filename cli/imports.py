@@ -6,8 +6,8 @@ import typer
 from sqlmodel import select
 
 from cli.common import YEAR_HELP, chosen_year, database, reports_errors
-from model.product_list import import_products
-from model.school_list import COLUMN_LABELS, import_schools
+from imports.product_list import import_products
+from imports.school_list import COLUMN_LABELS, import_schools
 from model.tables import Product
 from rules import load_rules
 

@@ -13,11 +13,11 @@ from sqlmodel import Session, select
 
 from cli.common import database, fail, parse_day, print_json, reports_errors
 from cli.item_common import AS_HELP, JSON_HELP, find_user
-from forms.display import roc_date
 from model.tables import Milestone
-from model.workflow import Lifecycle, advance, load_item, load_visible
 from states.steps import Step
+from vocab.display import roc_date
 from web.evidence_form import FieldSpec, field_specs
+from workflow.service import Lifecycle, advance, load_item, load_visible
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from typing import Any
 from sqlmodel import Session, select
 
 from cli.common import fail
-from forms.display import ntd, roc_date, roc_datetime
 from model.tables import County, Product, User
-from model.workflow import Lifecycle, actor_of, load_item, load_visible
 from states.errors import TransitionRefused, UnknownItem
 from states.steps import access_refusals, county_refusals
 from states.values import ItemType, Role
+from vocab.display import ntd, roc_date, roc_datetime
+from workflow.service import Lifecycle, actor_of, load_item, load_visible
 
 AS_HELP = "以哪位使用者的身分操作（帳號）"
 JSON_HELP = "輸出 JSON"

@@ -1,6 +1,6 @@
 """`jingjin plan|purchase|reimbursement …`: one command group per registered lifecycle.
 
-The groups are built from model.lifecycles.LIFECYCLES, so a lifecycle registered there
+The groups are built from workflow.lifecycles.LIFECYCLES, so a lifecycle registered there
 gets new/show/advance/history/list without a change here. Every refusal, conflict and
 unknown item or event comes from the workflow service and leaves with its exit status.
 """
@@ -38,13 +38,13 @@ from cli.item_common import (
     scalar_fields,
     show_value,
 )
-from forms.display import ljust, ntd, roc_datetime
-from model.lifecycles import LIFECYCLES
 from model.tables import County, Plan, User
-from model.workflow import Lifecycle, actor_of, history, item_county, load_visible
 from rules import load_rules
 from states.values import ItemType
+from vocab.display import ljust, ntd, roc_datetime
 from web.facts import item_sheet, sheet_lines
+from workflow.lifecycles import LIFECYCLES
+from workflow.service import Lifecycle, actor_of, history, item_county, load_visible
 
 
 def register(app: typer.Typer) -> None:
@@ -78,7 +78,7 @@ def _new_purchase(lifecycle: Lifecycle) -> Callable:
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """建立一筆軟體採購（需求彙整中）。"""
-        from model.purchases import create_purchase
+        from workflow.purchases import create_purchase
 
         year = chosen_year(year)
         load_rules(year)  # the year first: nothing is looked up for a year without rules
@@ -99,7 +99,7 @@ def _new_plan(lifecycle: Lifecycle) -> Callable:
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """建立縣市實施計畫（草稿）。"""
-        create = _creator(lifecycle, "model.plans", "create_plan")
+        create = _creator(lifecycle, "workflow.plans", "create_plan")
         year = chosen_year(year)
         load_rules(year)
         with database() as session:
@@ -118,7 +118,7 @@ def _new_reimbursement(lifecycle: Lifecycle) -> Callable:
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """為一份已核定的縣市實施計畫申請經費請撥。"""
-        create = _creator(lifecycle, "model.reimbursements", "create_reimbursement")
+        create = _creator(lifecycle, "workflow.reimbursements", "create_reimbursement")
         with database() as session:
             user = find_user(session, as_user)
             load_visible(session, LIFECYCLES[ItemType.plan], plan, user)
@@ -142,7 +142,7 @@ def _new_budget_change(lifecycle: Lifecycle) -> Callable:
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """向教育部申請經費流用/變更。"""
-        create = _creator(lifecycle, "model.plans", "request_budget_change")
+        create = _creator(lifecycle, "workflow.plans", "request_budget_change")
         proposed = json_object(lines, "--lines")
         with database() as session:
             user = find_user(session, as_user)

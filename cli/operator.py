@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from typer.core import TyperGroup
 
-from model.settings import get_settings
+from config.settings import get_settings
 from rules.errors import JingjinError
 
 EXIT_SETTING = 2

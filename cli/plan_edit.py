@@ -2,7 +2,7 @@
 
 The same checks as the web pages: each budget line through forms.budget_form's
 BudgetLineInput, the merged sections through forms.plan_form's PlanSectionsForm, and the
-draft edit itself through model.plans.update_plan_draft. Half-written drafts are stored;
+draft edit itself through workflow.plans.update_plan_draft. Half-written drafts are stored;
 what would still stop submission is printed with each rule id.
 """
 
@@ -18,22 +18,22 @@ from sqlmodel import Session, select
 
 from cli.common import database, fail, parse_day, print_json, reports_errors
 from cli.item_common import AS_HELP, JSON_HELP, find_user
+from config.clock import today as clock_today
 from forms.budget_form import BudgetLineInput
 from forms.budget_form import _label as line_label
 from forms.errors import FormInvalid
 from forms.fields import invalid
-from forms.labels import ITEM_LABELS, TARGET_LABELS
-from forms.outline import PLAN_SECTIONS
-from model.clock import today as clock_today
-from model.plan_estimate import ESTIMATE_INPUTS
-from model.plans import PLANS, plan_context, update_plan_draft
 from model.tables import BudgetLine, Plan
-from model.workflow import actor_of, load_visible
 from rules import load_rules
 from states import plan as plan_states
 from states.errors import TransitionRefused
 from states.plan import LINE_FIELDS, STEPS
 from states.steps import access_refusals, run_guards
+from vocab.labels import ITEM_LABELS, TARGET_LABELS
+from vocab.outline import PLAN_SECTIONS
+from workflow.plan_estimate import ESTIMATE_INPUTS
+from workflow.plans import PLANS, plan_context, update_plan_draft
+from workflow.service import actor_of, load_visible
 
 SECTION_KEYS = "、".join(PLAN_SECTIONS)
 TARGET_KEYS = "、".join(TARGET_LABELS)

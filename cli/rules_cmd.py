@@ -5,9 +5,9 @@ import typer
 from cli.common import database, reports_errors
 from cli.dates_cmd import dates_app
 from cli.item_common import AS_HELP, find_user
-from forms.display import amount as money
-from forms.display import roc_date
 from rules import available_years, load_rules
+from vocab.display import amount as money
+from vocab.display import roc_date
 
 app = typer.Typer(help="年度規則", no_args_is_help=True)
 app.add_typer(dates_app, name="dates")
@@ -31,8 +31,8 @@ def per_head_command(
     as_user: str = typer.Option(..., "--as", help=AS_HELP),
 ) -> None:
     """設定「6 數位內容及教學軟體」的每位師生補助額（限教育部管理者）。"""
-    from model.clock import local
-    from model.plan_estimate import per_head_rate_changes, set_per_head_rate
+    from config.clock import local
+    from workflow.plan_estimate import per_head_rate_changes, set_per_head_rate
 
     with database() as session:
         before = per_head_rate_changes(session, year)

@@ -7,8 +7,8 @@ import typer
 
 from cli.common import chosen_year, database, reports_errors
 from cli.imports import FILE, YEAR
-from model.school_target_lists import import_devices, import_workshop_baseline
-from model.tabular import ImportReport
+from imports.school_target_lists import import_devices, import_workshop_baseline
+from imports.tabular import ImportReport
 from rules import load_rules
 
 workshops_app = typer.Typer(help="數位學習工作坊(一)(二)各校培訓教師數", no_args_is_help=True)

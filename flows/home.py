@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from model.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
 

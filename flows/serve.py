@@ -23,8 +23,8 @@ import httpx
 import yaml
 from aiosmtpd.controller import Controller
 
-from model.clock import now
-from model.settings import PROJECT_ROOT, Settings, get_settings
+from config.clock import now
+from config.settings import PROJECT_ROOT, Settings, get_settings
 
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
 SERVER_PORT = 4200

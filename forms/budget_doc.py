@@ -3,12 +3,12 @@
 from dataclasses import dataclass, field
 
 from forms.budget_outline import GROUPS, MDM_ESTIMATE_NOTE, NO_TRANSFER_NOTE, REMARKS, fill_blanks
-from forms.display import roc_date
 from forms.heading import Heading, heading
-from forms.labels import ITEM_LABELS
 from forms.plan_data import PlanData
 from rules import BUSINESS_KEYS, administration_fee
 from states.values import BudgetItem
+from vocab.display import roc_date
+from vocab.labels import ITEM_LABELS
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from forms.display import amount
 from forms.errors import FormInvalid
 from forms.fields import Count, Money, invalid
-from forms.labels import ITEM_LABELS
 from rules import BUSINESS_KEYS, YearRules, administration_fee
 from rules.schema import MonthlyRange
 from states.values import BudgetItem
+from vocab.display import amount
+from vocab.labels import ITEM_LABELS
 
 ATTR_LABELS = {
     "estimate": "教育部預估補助數",

@@ -1,8 +1,8 @@
 """The budget estimate and the targets as a zh-TW text table for the terminal."""
 
-from forms.display import amount, ljust, rjust, roc_date
-from forms.labels import ITEM_LABELS, TARGET_LABELS
 from rules import Estimate, YearRules
+from vocab.display import amount, ljust, rjust, roc_date
+from vocab.labels import ITEM_LABELS, TARGET_LABELS
 
 # 陸、二、(四)2 caps 7 on 業務費; in a plan that is the 經常門 業務費 (SPEC.md item 7),
 # so the estimate's figure, computed on items 3–6 whole, is a ceiling that holds only when

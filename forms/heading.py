@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from forms.display import roc_date
-from model.clock import today
+from config.clock import today
+from vocab.display import roc_date
 
 PROGRAMME = "「推動中小學數位學習精進方案」"
 

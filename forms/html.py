@@ -5,7 +5,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from forms.display import amount
+from vocab.display import amount
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

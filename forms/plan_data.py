@@ -12,10 +12,10 @@ from forms.budget_form import BudgetLinesForm
 from forms.errors import FormInvalid
 from forms.plan_form import PlanSectionsForm
 from model.counties import county_for_name
-from model.plan_estimate import county_estimate, county_plan
 from model.tables import BudgetLine, County, Plan, School
 from rules import Estimate, InputError, YearRules, load_rules
 from states.values import BudgetItem
+from workflow.plan_estimate import county_estimate, county_plan
 
 
 @dataclass(frozen=True)

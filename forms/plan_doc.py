@@ -4,11 +4,11 @@ from dataclasses import dataclass
 
 from forms.budget_doc import BudgetDoc, budget_doc
 from forms.heading import Heading, heading, plan_title
-from forms.labels import TARGET_LABELS
-from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_NOTE, section_heading
 from forms.plan_data import PlanData
 from forms.results_doc import ResultRow, previous_results
 from forms.schools_doc import SchoolsDoc, schools_doc
+from vocab.labels import TARGET_LABELS
+from vocab.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_NOTE, section_heading
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from forms.fields import Text, invalid
-from forms.outline import PLAN_SECTIONS, SECTION_BY_KEY
+from vocab.outline import PLAN_SECTIONS, SECTION_BY_KEY
 
 
 def _none_is_blank(value: Any) -> Any:

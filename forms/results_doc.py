@@ -1,5 +1,5 @@
 """量化目標達成情形: the previous year's table of the plan (肆、一) and this year's, taken
-from the activities through model.targets_progress.progress()."""
+from the activities through workflow.targets_progress.progress()."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -7,18 +7,18 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from forms.display import percent, roc_date
+from config.clock import today
 from forms.heading import Heading, heading, plan_title
-from forms.labels import TARGET_LABELS
-from forms.outline import COUNTY_PLANNED, PREVIOUS_RESULTS_KEY
 from forms.plan_data import PlanData
-from model.clock import today
-from model.milestone_kinds import MilestoneKind
-from model.school_targets import device_standings, workshop_standings
 from model.tables import Milestone
-from model.targets_progress import Progress, progress
 from rules import load_rules
 from rules.school_targets import DeviceStanding, WorkshopStanding
+from vocab.display import percent, roc_date
+from vocab.labels import TARGET_LABELS
+from vocab.milestone_kinds import MilestoneKind
+from vocab.outline import COUNTY_PLANNED, PREVIOUS_RESULTS_KEY
+from workflow.school_targets import device_standings, workshop_standings
+from workflow.targets_progress import Progress, progress
 
 
 def _spaced(unit: str) -> str:
@@ -93,7 +93,7 @@ def previous_results(data: PlanData) -> list[ResultRow]:
 
 
 # ------------------------------------------------------------------ this year, from progress()
-# 單位 as each indicator counts it; the rows follow model.targets_progress.progress(), the
+# 單位 as each indicator counts it; the rows follow workflow.targets_progress.progress(), the
 # one source the activities page reads too, so the document and the page never disagree.
 TARGET_UNITS: dict[str, str] = {
     "key_schools": "校",

@@ -3,8 +3,8 @@
 import re
 from datetime import date
 
-from forms.display import ROC_OFFSET
 from rules.errors import InputError
+from vocab.display import ROC_OFFSET
 
 _DAY = re.compile(r"(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from model.clock import now
+from config.clock import now
 
 
 class LoginThrottle(SQLModel, table=True):

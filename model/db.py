@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from model.settings import SettingError, get_settings
+from config.settings import SettingError, get_settings
 
 URL_EXAMPLE = "postgresql+psycopg://使用者:密碼@主機:5432/資料庫 或 sqlite:///路徑/jingjin.db"
 

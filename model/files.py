@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from model.clock import now
+from config.clock import now
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 

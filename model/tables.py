@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, Uniqu
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from model.clock import now
+from config.clock import now
 from states.values import (
     BudgetChangeState,
     BudgetItem,

@@ -1,6 +1,6 @@
 """The database side of the event mails: the people and figures of a logged event.
 
-`on_transition` is called by the workflow service (model/workflow.py) for every recorded
+`on_transition` is called by the workflow service (workflow/service.py) for every recorded
 transition, inside its transaction: a transition that is refused or rolled back queues
 nothing, and the web, the CLI and the flows all send the same mail. A reader on the
 daily digest gets no single mail; `digest_events` hands the day's events to the digest.
@@ -12,11 +12,9 @@ from datetime import date, datetime, time
 
 from sqlmodel import Session, col, select
 
-from forms.display import ntd, roc_date
-from forms.labels import ITEM_LABELS
+from config.clock import zone
+from config.settings import Settings, get_settings
 from model.accounts import Handover
-from model.clock import zone
-from model.settings import Settings, get_settings
 from model.tables import BudgetLine, County, TransitionLog, User
 from notifications import recipients
 from notifications.events import (
@@ -31,6 +29,8 @@ from notifications.events import (
 from notifications.outbox import Outgoing, enqueue
 from notifications.render import Reader, item_url
 from states.values import Role
+from vocab.display import ntd, roc_date
+from vocab.labels import ITEM_LABELS
 
 Readers = list[tuple[User, str]]
 
@@ -210,7 +210,9 @@ def digest_events(
     Days, not hours: a digest covers whole days that are over, so an event after the
     digest's hour is in the next one, never lost and never twice.
     """
-    from model.lifecycles import LIFECYCLES  # the lifecycles import the workflow, which imports us
+    from workflow.lifecycles import (
+        LIFECYCLES,  # the lifecycles import the workflow, which imports us
+    )
 
     low, high = _moment(start), _moment(end)
     found: dict[int, tuple[User, list[tuple[EventView, str]]]] = {}

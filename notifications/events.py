@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from forms.display import roc_date, roc_datetime
 from notifications.recipients import OWNER_WHY, supervisor_why
 from notifications.render import SENDER, Reader, Rendered, render
+from vocab.display import roc_date, roc_datetime
 
 MINISTRY = "ministry"  # the county's assigned reviewers, the admins when none
 COUNTY = "county"  # the county's supervisors and the item's holder (its staff when none)

@@ -20,8 +20,8 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
-from model.clock import now
-from model.settings import Settings, get_settings
+from config.clock import now
+from config.settings import Settings, get_settings
 from model.tables import Notification
 from notifications.render import Rendered
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from forms.display import ntd, roc_date
+from vocab.display import ntd, roc_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SENDER = "數位學習精進方案管考系統"

@@ -44,9 +44,9 @@ from aiosmtplib import (
 from sqlalchemy import Connection, Engine, bindparam, func, update
 from sqlmodel import col, select
 
-from model.clock import now as clock_now
+from config.clock import now as clock_now
+from config.settings import Settings, get_settings
 from model.db import session_scope
-from model.settings import Settings, get_settings
 from model.tables import Notification
 from notifications.outbox import compose
 

@@ -631,7 +631,7 @@ def _check_bands_in_force(rules: YearRules, label: str) -> None:
 def default_directory() -> Path:
     """Where the yearly files live: `rules/` beside this module, or JINGJIN_RULES_DIR."""
     # Imported here: the settings read the environment, the formulas above never do.
-    from model.settings import get_settings
+    from config.settings import get_settings
 
     return get_settings().rules_dir or RULES_DIR
 

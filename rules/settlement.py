@@ -21,7 +21,7 @@ BP = 10000  # basis points in a whole
 
 
 def money(value: int) -> str:
-    # The same 12,345 as forms.display.amount; rules stay free of the forms package.
+    # The same 12,345 as vocab.display.amount; rules stay free of the forms package.
     return f"{value:,}"
 
 

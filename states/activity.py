@@ -2,7 +2,7 @@
 records and the rules a record must pass before it is stored.
 
 Pure: the guards read an ActivityContext and return a zh-TW sentence or None; the service
-in model/activities.py looks up the school, runs them all and refuses with every one.
+in workflow/activities.py looks up the school, runs them all and refuses with every one.
 """
 
 import re
@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from forms.display import percent, roc_date
-from model.milestone_kinds import MilestoneKind
 from rules import YearRules
 from rules.school_targets import WORKSHOP_PARTS
 from states.evidence import is_whole
 from states.steps import COUNTY_ROLES, Step, rule
 from states.workshop import parse_attendees
+from vocab.display import percent, roc_date
+from vocab.milestone_kinds import MilestoneKind
 
 
 class ActivityKind(StrEnum):

@@ -10,8 +10,6 @@ from typing import Any
 
 from statemachine import State, StateMachine
 
-from forms.display import amount as money
-from forms.labels import ITEM_LABELS
 from rules import BUSINESS_KEYS, YearRules, administration_fee
 from states.evidence import Day, Evidence, ask, is_whole
 from states.plan import (
@@ -26,6 +24,8 @@ from states.reimbursement import SETTLEMENT_NOT_SUBMITTED
 from states.steps import MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetChangeState as S
 from states.values import BudgetItem
+from vocab.display import amount as money
+from vocab.labels import ITEM_LABELS
 
 PARTS = ("recurrent", "capital")
 # A part-time (co-)PI line is paid by person-months × monthly rate, so its change may
@@ -57,7 +57,7 @@ class Decision(Evidence):
 
 @dataclass(frozen=True)
 class BudgetChangeContext:
-    """Everything the budget-change guards read; assembled by model.plans."""
+    """Everything the budget-change guards read; assembled by workflow.plans."""
 
     rules: YearRules
     plan_status: str

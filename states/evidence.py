@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
-from forms.dates import parse_day
+from vocab.dates import parse_day
 
 
 def _typed_day(value: Any) -> Any:

@@ -11,11 +11,6 @@ from typing import Any, NamedTuple
 
 from statemachine import State, StateMachine
 
-from forms.display import amount as money
-from forms.display import ntd
-from forms.labels import ITEM_LABELS, TARGET_LABELS
-from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
-from model.milestone_kinds import PLAN_SUBMISSION, RESULTS_REPORT
 from rules import BUSINESS_KEYS, SchoolFacts, YearRules, administration_fee
 from rules.schema import MonthlyRange
 from rules.targets import targets as minimum_targets
@@ -24,6 +19,11 @@ from states.evidence import Day, Evidence, ask, is_whole
 from states.steps import COUNTY_ROLES, MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetItem
 from states.values import PlanState as S
+from vocab.display import amount as money
+from vocab.display import ntd
+from vocab.labels import ITEM_LABELS, TARGET_LABELS
+from vocab.milestone_kinds import PLAN_SUBMISSION, RESULTS_REPORT
+from vocab.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY, section_heading
 
 
 class PlanMachine(StateMachine):
@@ -78,7 +78,7 @@ class ApprovalLetter(Evidence):
 
 @dataclass(frozen=True)
 class PlanContext:
-    """Everything the plan guards read; assembled by model.plans."""
+    """Everything the plan guards read; assembled by workflow.plans."""
 
     rules: YearRules
     today: date

@@ -11,8 +11,6 @@ from typing import Any
 
 from statemachine import State, StateMachine
 
-from forms.display import amount as money
-from forms.display import roc_date
 from rules import YearRules
 from rules.schema import Procurement
 from states.clause import contains_clause
@@ -28,6 +26,8 @@ from states.evidence import (
 )
 from states.steps import COUNTY_ROLES, SUPERVISOR, Step, rule
 from states.values import PurchaseState as S
+from vocab.display import amount as money
+from vocab.display import roc_date
 
 
 class PurchaseMachine(StateMachine):

@@ -11,21 +11,21 @@ from typing import Annotated, Any, Literal, NamedTuple, cast
 from pydantic import Field, StrictBool, StrictFloat, StrictInt
 from statemachine import State, StateMachine
 
-from forms.display import amount as money
-from forms.display import roc_date
-from forms.labels import ITEM_LABELS
 from rules import YearRules
 from rules.settlement import is_capital, tranche_limit
 from states.evidence import Day, Evidence, Text, ask, is_whole
 from states.steps import MINISTRY, SUPERVISOR, Step, rule
 from states.values import BudgetItem
 from states.values import ReimbursementState as S
+from vocab.display import amount as money
+from vocab.display import roc_date
+from vocab.labels import ITEM_LABELS
 
 # Parsed loosely on purpose: a negative or fractional amount reaches the
 # reimbursement.amounts guard, which names it in words, instead of a bare type error.
 Amount = StrictInt | StrictFloat
 KNOWN_ITEMS = frozenset(item.value for item in BudgetItem)
-# The same value as model.milestone_kinds.MilestoneKind.settlement_due; states stay
+# The same value as vocab.milestone_kinds.MilestoneKind.settlement_due; states stay
 # free of the model package.
 SETTLEMENT_MILESTONE = "settlement.due"
 # The county's duty is to submit the settlement; once submitted, the ministry holds it and
@@ -365,7 +365,7 @@ STEPS: dict[str, Step] = {
             "resubmit_settlement", "重新提送結報", SUPERVISOR, SettlementReport, SETTLEMENT_GUARDS
         ),
         # Not closes=(SETTLEMENT_MILESTONE,): the deadline belongs to the plan, and the
-        # county meets it by submitting (model.reimbursements closes it there).
+        # county meets it by submitting (workflow.reimbursements closes it there).
         Step("settle", "核定結報", MINISTRY, SettlementDecision),
         Step(
             "disburse_final",

@@ -11,10 +11,10 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from forms.labels import ITEM_LABELS
 from states.errors import Refusal
 from states.evidence import CHOICE_LABELS
 from states.values import Role
+from vocab.labels import ITEM_LABELS
 
 Guard = Callable[[Any], str | None]
 

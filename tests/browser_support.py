@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from web_support import PASSWORD, fast_hash, make_app
 
+from demo.generate import generate
 from model.db import make_engine
-from model.demo import generate
 from model.migrate import upgrade
 from model.tables import User
 

@@ -9,8 +9,8 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from cli.main import app
+from config.settings import get_settings
 from model.db import get_engine
-from model.settings import get_settings
 
 
 @contextmanager

@@ -16,13 +16,13 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from config.settings import Settings
+from demo.generate import generate
 from flows.jobs import run
 from model.db import session_scope
-from model.demo import generate
-from model.milestone_kinds import PURCHASE_DISBURSEMENT
-from model.settings import Settings
 from model.tables import BudgetLine, County, Milestone, Notification, Plan, User
 from states.values import BudgetItem
+from vocab.milestone_kinds import PURCHASE_DISBURSEMENT
 
 DEMO_COUNTY = "新竹縣"
 

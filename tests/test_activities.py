@@ -5,13 +5,13 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, func, select
 
-from model.activities import Activity, companion_schools_reached, record_activity
-from model.demo import generate
-from model.milestone_kinds import MilestoneKind
+from demo.generate import generate
 from model.tables import County, Milestone, Plan, School, User
-from model.targets_progress import open_plan_milestones
 from rules import load_rules
 from states.errors import TransitionRefused
+from vocab.milestone_kinds import MilestoneKind
+from workflow.activities import Activity, companion_schools_reached, record_activity
+from workflow.targets_progress import open_plan_milestones
 
 TODAY = date(2024, 10, 1)
 EVIDENCE = "簽到表 https://example.org/sign-in.pdf"

@@ -16,12 +16,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
+from config.clock import now
+from demo.generate import generate
 from flows.jobs import run as jobs
 from flows.jobs.checks import AUDIT_RULE
 from model import audit
-from model.clock import now
 from model.db import make_engine, session_scope
-from model.demo import generate
 from model.migrate import grant_app_role
 from model.tables import Finding, Notification, TransitionLog, User
 from states.values import Role

@@ -23,9 +23,9 @@ from web_support import (
 
 from model.db import make_engine
 from model.migrate import upgrade
-from model.reimbursements import REIMBURSEMENTS, approved_lines, create_reimbursement
-from model.workflow import advance
 from rules.settlement import statement
+from workflow.reimbursements import REIMBURSEMENTS, approved_lines, create_reimbursement
+from workflow.service import advance
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 

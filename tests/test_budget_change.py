@@ -5,20 +5,20 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
-from model.demo import generate
-from model.plans import (
+from demo.generate import generate
+from model.tables import BudgetChange, BudgetLine, County, Plan, TransitionLog, User
+from rules import BUSINESS_KEYS, administration_fee, load_rules
+from states.errors import TransitionRefused
+from states.values import BudgetChangeState, BudgetItem, ItemType, ReimbursementState, Role
+from workflow.plans import (
     BUDGET_CHANGES,
     PLANS,
     approve_plan,
     decide_budget_change,
     request_budget_change,
 )
-from model.reimbursements import create_reimbursement
-from model.tables import BudgetChange, BudgetLine, County, Plan, TransitionLog, User
-from model.workflow import advance
-from rules import BUSINESS_KEYS, administration_fee, load_rules
-from states.errors import TransitionRefused
-from states.values import BudgetChangeState, BudgetItem, ItemType, ReimbursementState, Role
+from workflow.reimbursements import create_reimbursement
+from workflow.service import advance
 
 TODAY = date(2024, 5, 2)
 PLAN_LETTER = "臺教資(四)字第1130012345號"

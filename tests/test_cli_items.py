@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, select
 
+from demo.generate import generate
 from model.db import make_engine
-from model.demo import generate
 from model.migrate import upgrade
 from model.tables import Plan, Purchase
 from rules import load_rules
@@ -260,7 +260,7 @@ def test_list_filters_by_county_and_state(cli):
 
 def test_every_registered_lifecycle_has_its_commands(cli):
     from cli.item_common import command_name
-    from model.lifecycles import LIFECYCLES
+    from workflow.lifecycles import LIFECYCLES
 
     for item_type in LIFECYCLES:
         result = cli(command_name(item_type), "--help")
@@ -330,8 +330,8 @@ def test_evidence_options_are_drawn_from_the_evidence_models():
     # What the web form draws from each step's model, the command line offers as options
     # (a table of figures excepted: JSON), with the model's label in the help.
     from cli.item_advance import COMMON_FIELDS, evidence_options
-    from model.lifecycles import LIFECYCLES
     from web.evidence_form import field_specs
+    from workflow.lifecycles import LIFECYCLES
 
     for lifecycle in LIFECYCLES.values():
         specs = {

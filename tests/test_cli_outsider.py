@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, func, select
 
-from model.demo import generate
+from demo.generate import generate
 from model.tables import County, Plan, Purchase, User
 from states.values import Role
 from tests.cli_env import configured_engine, run

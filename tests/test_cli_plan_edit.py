@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, select
 
-from model.demo import generate
+from demo.generate import generate
 from model.tables import BudgetLine, County, Plan, User
 from states.values import Role
 from tests.cli_env import configured_engine, run

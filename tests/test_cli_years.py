@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, func, select
 
-from model.demo import generate
+from demo.generate import generate
 from model.tables import Plan, Purchase
 from tests.cli_env import configured_engine, run
 

@@ -6,17 +6,17 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
+from demo.generate import generate
 from flows.jobs import run
 from model.alerts import ESCALATION, REMINDER, MilestoneAlert
-from model.closures import add_closure, visible_closures
 from model.db import session_scope
-from model.demo import generate
-from model.milestone_kinds import PLAN_SUBMISSION, SETTLEMENT_DUE, WORKING_MEETING
-from model.reporting_dates import reporting_date_changes, reporting_dates, set_reporting_date
 from model.tables import County, Finding, Milestone, Plan, User
 from rules import load_rules
 from states.errors import TransitionRefused
 from states.values import PlanState
+from vocab.milestone_kinds import PLAN_SUBMISSION, SETTLEMENT_DUE, WORKING_MEETING
+from workflow.closures import add_closure, visible_closures
+from workflow.reporting_dates import reporting_date_changes, reporting_dates, set_reporting_date
 
 HOME, OTHER = "新竹縣", "新竹市"
 RULES = load_rules(113)
@@ -306,7 +306,7 @@ def test_counties_closed_on_the_same_days_share_one_calendar():
 
 
 def test_a_county_records_its_progress_report_and_only_its_own(two_counties):
-    from model.reporting_dates import record_report
+    from workflow.reporting_dates import record_report
 
     with session_scope(two_counties) as session:
         home, staff = _county(session, HOME), _user(session, "hsq.staff1")
@@ -334,7 +334,7 @@ def test_a_county_records_its_progress_report_and_only_its_own(two_counties):
 def test_a_report_without_its_milestone_is_refused(two_counties):
     from sqlalchemy import delete
 
-    from model.reporting_dates import record_report
+    from workflow.reporting_dates import record_report
 
     with session_scope(two_counties) as session:
         session.execute(delete(Milestone).where(Milestone.kind == "report.results"))

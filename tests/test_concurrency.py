@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
+from demo.generate import generate
 from model.db import session_scope
-from model.demo import generate
-from model.purchases import PURCHASES, create_purchase
 from model.tables import Purchase, TransitionLog, User
-from model.workflow import advance
 from states.errors import TransitionConflict
 from states.values import ItemType, PurchaseState
+from workflow.purchases import PURCHASES, create_purchase
+from workflow.service import advance
 
 MEETING = {
     "held_on": "2024-03-01",

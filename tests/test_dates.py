@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from forms.dates import DayError, parse_day
-from forms.display import roc_date
+from vocab.dates import DayError, parse_day
+from vocab.display import roc_date
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,9 @@ from deadline_fixtures import RecordingHandler, free_port, mail_settings, smtp_s
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from model.clock import now
+from config.clock import now
+from config.settings import PROJECT_ROOT
 from model.db import session_scope
-from model.settings import PROJECT_ROOT
 from model.tables import Notification
 from notifications.outbox import Outgoing, enqueue
 from notifications.render import ItemView, Reader, render_reminder

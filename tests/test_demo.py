@@ -5,12 +5,8 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from model.activities import Activity
-from model.assignments import county_reviewers
-from model.clock import local, now
-from model.counties import BY_NAME, COUNTIES
-from model.db import make_engine
-from model.demo import (
+from config.clock import local, now
+from demo.generate import (
     PLAN_SECTIONS,
     PROFILES,
     DemoSummary,
@@ -18,9 +14,11 @@ from model.demo import (
     junior_high_count,
     senior_high_count,
 )
-from model.demo_story import PURCHASE_STEPS, RETURN_REASON
+from demo.story import PURCHASE_STEPS, RETURN_REASON
+from model.assignments import county_reviewers
+from model.counties import BY_NAME, COUNTIES
+from model.db import make_engine
 from model.migrate import upgrade
-from model.milestone_kinds import MilestoneKind
 from model.tables import (
     BudgetChange,
     BudgetLine,
@@ -34,10 +32,12 @@ from model.tables import (
     TransitionLog,
     User,
 )
-from model.targets_progress import progress
 from rules import InputError, SchoolFacts, estimate, load_rules, targets
 from states.clause import contains_clause
 from states.values import BudgetChangeState, BudgetItem, PlanState, PurchaseState, Role
+from vocab.milestone_kinds import MilestoneKind
+from workflow.activities import Activity
+from workflow.targets_progress import progress
 
 RULES = load_rules(113)
 SYNTHETIC_TABLES = (School, User, Plan, Product, Purchase, Milestone, Activity, Reimbursement)

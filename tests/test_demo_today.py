@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from model.clock import now, today
+from config.clock import now, today
+from config.settings import get_settings
+from demo.generate import DEMO_PASSWORD
 from model.db import make_engine
-from model.demo import DEMO_PASSWORD
-from model.settings import get_settings
 from rules import load_rules
 from tests.cli_env import configured, run
 from tests.web_support import SETTINGS, sign_in

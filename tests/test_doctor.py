@@ -3,9 +3,9 @@
 import pytest
 from deadline_fixtures import RecordingHandler, free_port, smtp_server
 
+from config.settings import PROJECT_ROOT
 from model.db import make_engine
 from model.migrate import head_revision
-from model.settings import PROJECT_ROOT
 from tests.cli_env import configured, configured_engine, run
 
 HEAD = head_revision(make_engine("sqlite://"))
@@ -63,8 +63,8 @@ def test_an_unreachable_database_is_one_failed_line(monkeypatch, quiet_env):
     url = "postgresql+psycopg://jingjin@127.0.0.1:1/jingjin"
     with configured(monkeypatch, "sqlite://") as runner:
         monkeypatch.setenv("JINGJIN_DATABASE_URL", url)
+        from config.settings import get_settings
         from model.db import get_engine
-        from model.settings import get_settings
 
         get_settings.cache_clear()
         get_engine.cache_clear()

@@ -10,21 +10,21 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from web_support import client_for, post, purchases_of, seeded_app
 
+from config import clock
+from config.clock import TAIPEI
+from demo.generate import generate
 from flows.jobs import run
-from model import clock
-from model.clock import TAIPEI
 from model.db import make_engine
-from model.demo import generate
 from model.migrate import upgrade
-from model.plans import PLANS, approve_plan, decide_budget_change, request_budget_change
-from model.reimbursements import REIMBURSEMENTS, create_reimbursement
 from model.tables import BudgetLine, Notification, Plan, User
-from model.workflow import advance
 from notifications.events import EVENTS, HANDOVER, audience, dedupe_key
 from notifications.smtp import deliver
 from states.errors import TransitionRefused
 from tests.cli_env import configured
 from tests.cli_env import run as cli_run
+from workflow.plans import PLANS, approve_plan, decide_budget_change, request_budget_change
+from workflow.reimbursements import REIMBURSEMENTS, create_reimbursement
+from workflow.service import advance
 
 AT = datetime(2024, 3, 1, 10, 30, tzinfo=TAIPEI)  # a Friday
 LETTER = "臺教資(四)字第1130012345號"

@@ -7,10 +7,10 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel
 
-from model.lifecycles import LIFECYCLES
 from states.purchase import STEPS as PURCHASE_STEPS
 from states.reimbursement import STEPS as REIMBURSEMENT_STEPS
 from states.steps import parse_evidence
+from workflow.lifecycles import LIFECYCLES
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

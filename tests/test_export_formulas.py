@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from demo.generate import generate
 from forms.cells import FORMULA_START, csv_safe
 from forms.render import render
 from model.db import make_engine
-from model.demo import generate
 from model.migrate import upgrade
 from model.tables import BudgetLine, County, Plan, School
 from web.export import Table, csv_bytes, xlsx_bytes

@@ -8,9 +8,9 @@ from deadline_fixtures import RecordingHandler, free_port, seed_demo, smtp_serve
 from prefect_harness import prefect_harness  # noqa: F401  (the session fixture)
 from sqlmodel import Session, func, select
 
+from config.settings import PROJECT_ROOT, get_settings
 from model.alerts import REMINDER, MilestoneAlert
 from model.db import get_engine
-from model.settings import PROJECT_ROOT, get_settings
 from model.tables import Finding, Milestone, Notification
 
 DEPLOYMENTS = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))

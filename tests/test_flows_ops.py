@@ -8,8 +8,8 @@ import pytest
 import yaml
 from prefect_harness import prefect_harness  # noqa: F401  (the session fixture)
 
+from config.settings import PROJECT_ROOT
 from flows.home import entrypoint_files, home_problem
-from model.settings import PROJECT_ROOT
 
 SPEC = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
 

@@ -9,20 +9,20 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from demo.generate import generate
 from forms.errors import FormInvalid
-from forms.labels import TARGET_LABELS
-from forms.outline import PREVIOUS_RESULTS_KEY
 from forms.render import render
-from model.activities import Activity
 from model.db import make_engine
-from model.demo import generate
 from model.migrate import upgrade
 from model.tables import BudgetLine, County, Plan
-from model.targets_progress import progress
 from rules import InputError, load_rules
 from states.activity import ActivityKind
 from states.values import BudgetItem
 from tests.cli_env import configured, run
+from vocab.labels import TARGET_LABELS
+from vocab.outline import PREVIOUS_RESULTS_KEY
+from workflow.activities import Activity
+from workflow.targets_progress import progress
 
 COUNTY = "新竹縣"
 

@@ -19,16 +19,16 @@ from openpyxl import load_workbook
 from PIL import Image, ImageChops
 from sqlmodel import Session, select
 
-from forms.labels import ITEM_LABELS, TARGET_LABELS
+from demo.generate import generate
 from forms.render import render
 from model.db import make_engine
-from model.demo import generate
 from model.migrate import upgrade
-from model.plan_estimate import ESTIMATE_INPUTS, per_head_rate, school_facts
 from model.tables import BudgetLine, County, Plan, School
-from model.targets_progress import progress
 from rules import BUSINESS_KEYS, administration_fee, estimate, load_rules
 from states.values import BudgetItem
+from vocab.labels import ITEM_LABELS, TARGET_LABELS
+from workflow.plan_estimate import ESTIMATE_INPUTS, per_head_rate, school_facts
+from workflow.targets_progress import progress
 
 COUNTY = "新竹縣"
 YEAR = 113

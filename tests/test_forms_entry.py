@@ -3,12 +3,12 @@
 import pytest
 
 from forms.budget_form import BudgetLinesForm
-from forms.display import percent
 from forms.errors import FormInvalid
-from forms.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY
 from forms.plan_form import PlanSectionsForm
 from rules import BUSINESS_KEYS, JingjinError, SchoolFacts, administration_fee, estimate, load_rules
 from states.values import BudgetItem
+from vocab.display import percent
+from vocab.outline import PLAN_SECTIONS, PREVIOUS_RESULTS_KEY
 
 
 @pytest.fixture(scope="module")

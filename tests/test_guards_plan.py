@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 from guard_cases import Boundary, check
 
-from forms.outline import PLAN_SECTIONS, section_heading
 from rules import BUSINESS_KEYS, SchoolFacts, administration_fee, load_rules
 from rules.targets import targets as minimum_targets
 from states import plan as p
 from states.plan import ApprovalLetter, LineFacts, PlanContext
 from states.values import BudgetItem
+from vocab.outline import PLAN_SECTIONS, section_heading
 
 RULES = load_rules(113)
 SCHOOLS = tuple(SchoolFacts("國小", i % 2 == 0, 6, 10, 120) for i in range(6))

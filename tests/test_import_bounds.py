@@ -11,13 +11,13 @@ from cli_env import configured_engine, run
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from model.product_list import HEADERS as PRODUCT_HEADERS
-from model.product_list import import_products
-from model.school_list import HEADERS, import_schools
-from model.school_target_lists import import_devices, import_workshop_baseline
-from model.settings import get_settings
+from config.settings import get_settings
+from imports.product_list import HEADERS as PRODUCT_HEADERS
+from imports.product_list import import_products
+from imports.school_list import HEADERS, import_schools
+from imports.school_target_lists import import_devices, import_workshop_baseline
+from imports.tabular import ImportRejected, TabularError, read_rows
 from model.tables import Product, School
-from model.tabular import ImportRejected, TabularError, read_rows
 
 YEAR = 113
 REAL_FILE = Path("/work/shared/data/schools-113-elementary.csv")

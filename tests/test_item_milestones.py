@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlmodel import Session
 from web_support import HOME, TODAY, client_for, make_app, plan_of, seed
 
-from model.milestone_kinds import MilestoneKind
 from model.tables import Milestone
+from vocab.milestone_kinds import MilestoneKind
 from web.item_milestones import PAGE
 
 MANY = 45

@@ -185,7 +185,7 @@ def test_paging_last_page_and_past_the_end(app):
 
 
 def test_activities_list_is_paged(sqlite_app):
-    from model.activities import Activity
+    from workflow.activities import Activity
 
     with Session(sqlite_app.state.engine) as s:
         home = county_id(s, HOME)
@@ -346,8 +346,8 @@ def test_controls_are_labelled_and_show_no_identifiers(sqlite_app):
 
 
 def test_every_kind_of_list_exports_and_sorts_by_every_column(app):
-    from model.lifecycles import LIFECYCLES
     from web.listing import item_sort_columns, next_due_table
+    from workflow.lifecycles import LIFECYCLES
 
     _add_known(app)
     client = client_for(app, "moe.reviewer1")

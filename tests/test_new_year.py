@@ -11,22 +11,22 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from config.settings import get_settings
+from demo.generate import generate
 from flows.jobs import run
 from model.alerts import REMINDER, MilestoneAlert
 from model.db import session_scope
-from model.demo import generate
-from model.plans import PLANS
-from model.purchases import PURCHASES, create_purchase
-from model.settings import get_settings
 from model.tables import BudgetLine, Milestone, Plan, Product, User
-from model.targets_progress import _moe_dues
-from model.workflow import advance
 from rules import load_rules
 from rules.schema import RULES_DIR
 from states.errors import TransitionRefused
 from states.values import PlanState, PurchaseState
 from tests.cli_env import configured
 from tests.cli_env import run as invoke
+from workflow.plans import PLANS
+from workflow.purchases import PURCHASES, create_purchase
+from workflow.service import advance
+from workflow.targets_progress import _moe_dues
 
 CHANGES = [
     ("year = 113", "year = 114"),

@@ -10,9 +10,9 @@ from deadline_fixtures import RecordingHandler, free_port, smtp_server
 from sqlalchemy import text
 from test_deliver import _queue, _rows
 
-from model.clock import now
+from config.clock import now
+from config.settings import PROJECT_ROOT, get_settings
 from model.db import get_engine, make_engine
-from model.settings import PROJECT_ROOT, get_settings
 from notifications.smtp import LEASE, claim
 from tests.cli_env import configured, configured_engine, run
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from model.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 
 NOT_SHIPPED = {"tests", "bench", "dev", "node_modules", "var", "build", "data"}
 

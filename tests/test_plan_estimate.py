@@ -5,22 +5,22 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session, select
 
-from model import clock
-from model.clock import TAIPEI, local
+from config import clock
+from config.clock import TAIPEI, local
+from demo.generate import DEMO_PER_HEAD, generate
 from model.db import make_engine
-from model.demo import DEMO_PER_HEAD, generate
 from model.migrate import upgrade
-from model.plan_estimate import (
-    county_estimate,
-    per_head_rate,
-    per_head_rate_changes,
-    set_per_head_rate,
-)
 from model.tables import BudgetLine, County, Plan, ProgrammeYear, User
 from rules import load_rules
 from states.errors import TransitionRefused
 from states.values import BudgetItem
 from tests.cli_env import configured, run
+from workflow.plan_estimate import (
+    county_estimate,
+    per_head_rate,
+    per_head_rate_changes,
+    set_per_head_rate,
+)
 
 RULES = load_rules(113)
 

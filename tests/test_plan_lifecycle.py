@@ -5,10 +5,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
-from forms.outline import PLAN_SECTIONS
-from model.demo import generate
-from model.plan_estimate import county_estimate
-from model.plans import PLANS, approve_plan, create_plan, update_plan_draft
+from demo.generate import generate
 from model.tables import (
     BudgetLine,
     County,
@@ -19,11 +16,14 @@ from model.tables import (
     TransitionLog,
     User,
 )
-from model.workflow import advance
 from rules import load_rules
 from states.errors import TransitionRefused
 from states.plan import STEPS
 from states.values import BudgetItem, ItemType, PlanState, Role
+from vocab.outline import PLAN_SECTIONS
+from workflow.plan_estimate import county_estimate
+from workflow.plans import PLANS, approve_plan, create_plan, update_plan_draft
+from workflow.service import advance
 
 TODAY = date(2024, 3, 1)
 LETTER = "臺教資(四)字第1130012345號"

@@ -7,9 +7,9 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from model.product_list import HEADERS, import_products, needs_data_clause, parse_products
+from imports.product_list import HEADERS, import_products, needs_data_clause, parse_products
+from imports.tabular import ImportRejected, Row, TabularError
 from model.tables import Product
-from model.tabular import ImportRejected, Row, TabularError
 
 YEAR = 113
 # Made-up vendors; the names spell the six data-clause products loosely, as lists do.

@@ -7,8 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, func, select
 
-from model.demo import generate
-from model.purchases import PURCHASES, create_purchase
+from demo.generate import generate
 from model.tables import (
     BudgetLine,
     Closure,
@@ -20,11 +19,12 @@ from model.tables import (
     TransitionLog,
     User,
 )
-from model.workflow import advance
 from rules import load_rules
 from states.errors import TransitionRefused, UnknownEvent
 from states.purchase import DISBURSEMENT_MILESTONE
 from states.values import BudgetItem, ItemType, PlanState, PurchaseState, Role
+from workflow.purchases import PURCHASES, create_purchase
+from workflow.service import advance
 
 RULES = load_rules(113)
 CLAUSE = RULES.software.data_clause_text
@@ -220,7 +220,7 @@ def test_verify_clause_accepts_full_width_punctuation(demo, monkeypatch):
     full = CLAUSE[:10] + "，" + CLAUSE[10:] + "（" + "113" + "）"
     software = RULES.software.model_copy(update={"data_clause_text": half})
     rules = RULES.model_copy(update={"software": software})
-    monkeypatch.setattr("model.workflow.load_rules", lambda year: rules)
+    monkeypatch.setattr("workflow.service.load_rules", lambda year: rules)
     row = new_purchase(demo)
     walk_before(demo, row, "verify_clause")
     go(demo, row, "verify_clause", clause(f"契約：{full}"))
@@ -500,7 +500,7 @@ def _with(monkeypatch, section: str, part: str, **change):
     outer = getattr(RULES, section)
     inner = getattr(outer, part).model_copy(update=change)
     rules = RULES.model_copy(update={section: outer.model_copy(update={part: inner})})
-    monkeypatch.setattr("model.workflow.load_rules", lambda year: rules)
+    monkeypatch.setattr("workflow.service.load_rules", lambda year: rules)
     return rules
 
 
@@ -524,7 +524,7 @@ def test_contract_refused_before_procurement_bands_in_force(demo, monkeypatch):
     # Bands from 2024-07-01: an award in June falls under rules this file does not hold.
     later = RULES.procurement.model_copy(update={"effective_from": date(2024, 7, 1)})
     rules = RULES.model_copy(update={"procurement": later})
-    monkeypatch.setattr("model.workflow.load_rules", lambda year: rules)
+    monkeypatch.setattr("workflow.service.load_rules", lambda year: rules)
     approve_plan(demo)
     row = new_purchase(demo)
     walk_before(demo, row, "contract")

@@ -6,16 +6,11 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
+from demo.generate import generate
 from flows.jobs import milestones
 from flows.jobs.windows import escalation_windows
 from model.alerts import ESCALATION
-from model.demo import generate
-from model.lifecycles import LIFECYCLES
-from model.milestone_kinds import MilestoneKind
-from model.plans import decide_budget_change, request_budget_change
-from model.reimbursements import REIMBURSEMENTS, create_reimbursement, settlement_due
 from model.tables import BudgetLine, County, Milestone, Plan, Reimbursement, User
-from model.workflow import advance, history
 from rules import WorkCalendar, load_rules
 from states.errors import TransitionRefused
 from states.reimbursement import (
@@ -26,6 +21,11 @@ from states.reimbursement import (
     capital_classification,
 )
 from states.values import ItemType, PlanState, ReimbursementState, Role
+from vocab.milestone_kinds import MilestoneKind
+from workflow.lifecycles import LIFECYCLES
+from workflow.plans import decide_budget_change, request_budget_change
+from workflow.reimbursements import REIMBURSEMENTS, create_reimbursement, settlement_due
+from workflow.service import advance, history
 
 RULES = load_rules(113)
 TODAY = date(2025, 3, 20)
@@ -44,7 +44,7 @@ def _plan(session: Session) -> Plan:
 
 
 def _approve_plan(session: Session) -> Plan:
-    # The plan lifecycle (model/plans.py) is written by another engineer at the same
+    # The plan lifecycle (workflow/plans.py) is written by another engineer at the same
     # time; to stay independent of it, the approved plan is set up by writing its
     # status directly. This is test setup only, never how a plan gets approved.
     plan = _plan(session)

@@ -15,14 +15,14 @@ from deadline_fixtures import (
 )
 from sqlmodel import Session, col, select
 
+from config.settings import get_settings
+from demo.generate import generate
 from flows.jobs import milestones, run
 from flows.jobs.context import contexts
 from flows.jobs.escalation import escalation_list
 from flows.jobs.windows import escalation_windows, overdue_working_days, reminder_windows
 from model.alerts import ESCALATION, REMINDER, MilestoneAlert
 from model.db import session_scope
-from model.demo import generate
-from model.settings import get_settings
 from model.tables import County, Milestone, Notification, User
 from notifications.recipients import users_by_id
 from notifications.render import (

@@ -17,10 +17,10 @@ from deadline_fixtures import (
 )
 from sqlmodel import Session, delete, select
 
+from demo.generate import generate
 from flows.jobs import run as jobs
 from model.assignments import ReviewerAssignment, all_assignments, assign
 from model.db import make_engine, session_scope
-from model.demo import generate
 from model.migrate import upgrade
 from model.tables import County, User
 from notifications.smtp import deliver

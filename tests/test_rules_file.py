@@ -289,8 +289,8 @@ def test_load_rules_file_refuses_settings_nothing_reads(tmp_path, line, key):
 
 
 def test_clock_runs_in_configured_zone(monkeypatch):
-    from model import clock
-    from model.settings import get_settings
+    from config import clock
+    from config.settings import get_settings
 
     monkeypatch.setenv("JINGJIN_TIMEZONE", "UTC")
     get_settings.cache_clear()
@@ -305,7 +305,7 @@ def test_clock_runs_in_configured_zone(monkeypatch):
 
 
 def test_settings_refuse_unknown_timezone(monkeypatch):
-    from model.settings import Settings
+    from config.settings import Settings
 
     monkeypatch.setenv("JINGJIN_TIMEZONE", "Asia/Taipie")
     with pytest.raises(ValidationError, match="JINGJIN_TIMEZONE"):

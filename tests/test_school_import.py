@@ -7,10 +7,10 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
+from imports.school_list import HEADERS, import_schools, parse_schools
+from imports.tabular import ImportRejected, Row, read_rows
 from model.counties import COUNTIES
-from model.school_list import HEADERS, import_schools, parse_schools
 from model.tables import County, School
-from model.tabular import ImportRejected, Row, read_rows
 
 REAL_FILE = Path("/work/shared/data/schools-113-elementary.csv")
 YEAR = 113
@@ -272,7 +272,7 @@ def test_reimport_replaces_the_countys_list_and_says_what_changed(session, tmp_p
 
 
 def test_reimport_keeps_a_school_that_records_refer_to_and_says_why(session, tmp_path):
-    from model.demo import generate
+    from demo.generate import generate
     from model.tables import Milestone
 
     generate(session, year=YEAR, county_name="新竹縣", story=False)

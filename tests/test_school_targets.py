@@ -10,28 +10,28 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
+from demo.generate import generate
 from flows.jobs import run
 from forms.render import render
-from model.activities import record_activity
+from imports.school_target_lists import import_devices, import_workshop_baseline
+from imports.tabular import ImportRejected
 from model.db import session_scope
-from model.demo import generate
-from model.school_target_lists import import_devices, import_workshop_baseline
-from model.school_targets import (
-    SchoolDevices,
-    WorkshopAttendance,
-    WorkshopBaseline,
-    device_standings,
-    workshop_standings,
-)
 from model.tables import County, Finding, School, User
-from model.tabular import ImportRejected
-from model.targets_progress import progress
 from rules import load_rules
 from rules.school_targets import all_met, device_standing, devices_needed, workshop_standing
 from states.errors import TransitionRefused
 from states.workshop import parse_attendees
 from tests.cli_env import configured
 from tests.cli_env import run as jingjin
+from workflow.activities import record_activity
+from workflow.school_targets import (
+    SchoolDevices,
+    WorkshopAttendance,
+    WorkshopBaseline,
+    device_standings,
+    workshop_standings,
+)
+from workflow.targets_progress import progress
 
 RULES = load_rules(113)
 TODAY = date(2024, 10, 1)

@@ -16,8 +16,8 @@ from web_support import (
     seeded_sqlite_file,
 )
 
-from model.school_targets import WorkshopAttendance
 from model.tables import School
+from workflow.school_targets import WorkshopAttendance
 
 PAGE = "/targets/schools"
 

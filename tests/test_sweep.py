@@ -8,9 +8,7 @@ from sqlmodel import Session, select
 from flows.jobs import run
 from flows.jobs.context import JobContext
 from flows.jobs.sweep import compliance_sweep, current_context
-from forms.display import ntd
 from model.db import session_scope
-from model.plans import plan_context
 from model.tables import BudgetLine, Finding, Milestone, Notification, Plan, Reimbursement, User
 from rules import WorkCalendar, load_rules
 from states.errors import Refusal
@@ -18,6 +16,8 @@ from states.plan import STEPS as PLAN_STEPS
 from states.plan import UNEXPLAINED_DIFFERENCE, differences_explained
 from states.steps import run_guards
 from states.values import Role
+from vocab.display import ntd
+from workflow.plans import plan_context
 
 
 def _findings(engine) -> dict[tuple[str, str, int], tuple]:

@@ -3,7 +3,7 @@
 import pytest
 from openpyxl import Workbook
 
-from model.tabular import (
+from imports.tabular import (
     ImportRejected,
     RowProblem,
     TabularError,

@@ -5,20 +5,20 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, delete, select
 
-from model.activities import record_activity
-from model.demo import generate
-from model.milestone_kinds import MilestoneKind
+from demo.generate import generate
 from model.tables import County, Milestone, Plan, School, User
-from model.targets_progress import (
+from rules import load_rules, targets
+from states.activity import plan_semesters, rate_text, semester_of
+from states.values import Role
+from vocab.milestone_kinds import MilestoneKind
+from workflow.activities import record_activity
+from workflow.targets_progress import (
     NOT_TRACKED,
     Progress,
     open_plan_milestones,
     progress,
     school_facts,
 )
-from rules import load_rules, targets
-from states.activity import plan_semesters, rate_text, semester_of
-from states.values import Role
 
 RULES = load_rules(113)
 TODAY = date(2024, 10, 1)

@@ -87,7 +87,7 @@ def test_sign_in_locks_after_repeated_failures(sqlite_app):
 
 
 def test_set_demo_passwords_hashes_with_argon2(session):
-    from model.demo import generate
+    from demo.generate import generate
 
     generate(session)
     users = set_demo_passwords(session, "s3cret-pass")
@@ -164,7 +164,7 @@ def test_ministry_dashboard_shows_all_counties(sqlite_app, username):
 
 
 def test_ministry_dashboard_leaves_cancelled_purchases_out_of_outstanding(session):
-    from model.demo import generate
+    from demo.generate import generate
 
     generate(session, county_name=HOME, story=False)
     purchases = purchases_of(session, HOME)

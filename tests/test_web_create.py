@@ -24,7 +24,6 @@ from web_support import (
     user_named,
 )
 
-from model.activities import Activity
 from model.tables import (
     BudgetChange,
     BudgetLine,
@@ -38,6 +37,7 @@ from model.tables import (
 )
 from states.values import PlanState, Role
 from web.listing import PAGE_SIZE
+from workflow.activities import Activity
 
 
 @pytest.fixture

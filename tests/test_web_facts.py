@@ -18,10 +18,10 @@ from web_support import (
     user_named,
 )
 
-from model.plans import decide_budget_change, request_budget_change, update_plan_draft
-from model.reimbursements import REIMBURSEMENTS, create_reimbursement
 from model.tables import BudgetLine, Product
-from model.workflow import advance
+from workflow.plans import decide_budget_change, request_budget_change, update_plan_draft
+from workflow.reimbursements import REIMBURSEMENTS, create_reimbursement
+from workflow.service import advance
 
 FIRST = {"disbursed_on": "2024-03-01", "letter_no": "臺教資(五)字第1130000001號"}
 LATER = {"disbursed_on": "2024-09-02", "letter_no": "臺教資(五)字第1130000002號"}

@@ -21,13 +21,13 @@ from web_support import (
     step_forms,
 )
 
-from model.lifecycles import LIFECYCLES
-from model.reimbursements import approved_lines
 from model.tables import BudgetChange, BudgetLine, Milestone, Plan, Purchase, Reimbursement
 from rules.settlement import statement
 from states.values import PlanState, PurchaseState, ReimbursementState
 from web.deadlines import done_late_note, late_note
 from web.evidence_form import field_specs
+from workflow.lifecycles import LIFECYCLES
+from workflow.reimbursements import approved_lines
 
 
 @pytest.fixture

@@ -35,12 +35,12 @@ import web.security
 from model.accounts import LoginThrottle
 from model.file_types import evidence_problem
 from model.files import EvidenceFile
-from model.purchases import create_purchase
 from model.tables import Purchase, User
 from states.errors import TransitionRefused
 from states.plain_text import hidden_characters
 from states.workshop import parse_attendees
 from web.security import set_demo_passwords, set_password
+from workflow.purchases import create_purchase
 
 HTML = {"Accept": "text/html"}
 BIG_ID = str(2**31)
@@ -121,7 +121,7 @@ def test_a_lockout_ends_the_sessions_of_that_account(sqlite_app):
 def test_unknown_names_do_not_grow_the_throttle_table_forever(sqlite_app, monkeypatch):
     from datetime import timedelta
 
-    from model.clock import now
+    from config.clock import now
 
     client = TestClient(sqlite_app)
     for i in range(3):
@@ -135,7 +135,7 @@ def test_unknown_names_do_not_grow_the_throttle_table_forever(sqlite_app, monkey
 
 
 def test_new_passwords_raise_the_session_epoch_and_leave_users_readable(session):
-    from model.demo import generate
+    from demo.generate import generate
 
     generate(session, county_name=HOME, story=False)
     user = session.exec(select(User).where(User.username == "hsq.staff1")).one()
@@ -415,7 +415,7 @@ def test_control_characters_are_refused_in_a_purchase_title(sqlite_app, bad):
 
 
 def test_control_characters_are_refused_by_the_model_on_either_database(session):
-    from model.demo import generate
+    from demo.generate import generate
 
     generate(session, county_name=HOME, story=False)
     staff = session.exec(select(User).where(User.username == "hsq.staff1")).one()

@@ -3,13 +3,13 @@
 import pytest
 from sqlmodel import select
 
-from model.demo import generate
-from model.purchases import PURCHASES
+from demo.generate import generate
 from model.seed import ensure_counties
 from model.tables import Purchase, TransitionLog, User
-from model.workflow import advance
 from states.errors import TransitionRefused
 from states.values import Role
+from workflow.purchases import PURCHASES
+from workflow.service import advance
 
 
 @pytest.fixture

@@ -9,16 +9,16 @@ from sqlmodel import Session, select
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
-from model.demo import generate
-from model.lifecycles import LIFECYCLES
-from model.plans import PLANS, approve_plan, decide_budget_change, request_budget_change
-from model.purchases import PURCHASES, create_purchase
+from demo.generate import generate
 from model.tables import BudgetLine, Milestone, Plan, Purchase, TransitionLog, User
-from model.workflow import advance, column_values, moves
 from states.errors import UnknownItem
 from states.purchase import DISBURSEMENT_MILESTONE
 from states.values import BudgetItem, ItemType, PurchaseState
 from tests.test_concurrency import MEETING
+from workflow.lifecycles import LIFECYCLES
+from workflow.plans import PLANS, approve_plan, decide_budget_change, request_budget_change
+from workflow.purchases import PURCHASES, create_purchase
+from workflow.service import advance, column_values, moves
 
 TODAY = date(2024, 5, 2)
 

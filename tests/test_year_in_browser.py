@@ -14,8 +14,8 @@ from deadline_fixtures import RecordingHandler, free_port, mail_settings, smtp_s
 from sqlmodel import Session, select
 from web_support import HOME, PASSWORD, fast_hash, make_app
 
+from demo.generate import generate
 from model.db import make_engine
-from model.demo import generate
 from model.migrate import upgrade
 from model.tables import BudgetChange, Plan, Product, Purchase, Reimbursement, School, User
 from notifications.smtp import deliver

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from demo.generate import generate
 from model.db import make_engine
-from model.demo import generate
 from model.migrate import upgrade
 from model.tables import County, Plan, Purchase, User
 from states.values import PlanState

@@ -8,12 +8,12 @@ so a changed URL tells nothing.
 from fastapi import HTTPException
 from sqlmodel import Session
 
-from model.lifecycles import LIFECYCLES
 from model.tables import User
-from model.workflow import Lifecycle, actor_of, load_visible
 from states.errors import UnknownItem
 from states.steps import reaches_county
 from states.values import ItemType, Role
+from workflow.lifecycles import LIFECYCLES
+from workflow.service import Lifecycle, actor_of, load_visible
 
 MINISTRY_ROLES = frozenset({Role.ministry_reviewer, Role.ministry_admin})
 READ_ALL_ROLES = MINISTRY_ROLES | {Role.auditor}

@@ -1,5 +1,5 @@
 """活動紀錄: the activities that count toward a county's targets, recorded from a form,
-listed, and set beside the target progress they produce (model.targets_progress)."""
+listed, and set beside the target progress they produce (workflow.targets_progress)."""
 
 from dataclasses import dataclass, replace
 
@@ -7,16 +7,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, func, select
 
-from forms.labels import TARGET_LABELS
-from model.activities import Activity, record_activity
 from model.files import EvidenceFile
 from model.tables import County, School, User
-from model.targets_progress import Progress, progress
 from rules import load_rules
 from rules.errors import JingjinError
 from states.activity import COUNT_FIELDS, FIELD_LABELS, FLAG_FIELDS, SPECS
 from states.errors import TransitionRefused
 from states.steps import COUNTY_ROLES
+from vocab.labels import TARGET_LABELS
 from web.access import may_see_county, may_write, require_role, role_of, sees_all
 from web.bounds import QueryYear, form_id
 from web.deadlines import done_late_note
@@ -26,6 +24,8 @@ from web.item_routes import read_upload
 from web.items import Page, page_of
 from web.listing import read_filters
 from web.years import programme_year
+from workflow.activities import Activity, record_activity
+from workflow.targets_progress import Progress, progress
 
 router = APIRouter()
 

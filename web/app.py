@@ -12,11 +12,11 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from forms.display import amount, roc_date, roc_datetime
-from model.clock import today
+from config.clock import today
 from model.db import get_engine
 from model.file_types import BY_EXTENSION as EVIDENCE_EXTENSIONS
 from states.values import Role
+from vocab.display import amount, roc_date, roc_datetime
 from web import (
     activity_routes,
     auth_routes,

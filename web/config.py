@@ -6,8 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from config.settings import SettingError, Settings, get_settings
 from model.files import MAX_FILE_BYTES
-from model.settings import SettingError, Settings, get_settings
 
 log = logging.getLogger("jingjin.web")
 SECRET_FILE = "web-secret-key"

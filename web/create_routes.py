@@ -6,10 +6,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from forms.labels import ITEM_LABELS
-from model.plans import create_plan, request_budget_change
-from model.purchases import create_purchase
-from model.reimbursements import create_reimbursement
 from model.tables import BudgetLine, County, Plan, User
 from states import budget_change as change_states
 from states import plan as plan_states
@@ -17,6 +13,7 @@ from states import purchase as purchase_states
 from states import reimbursement as reimbursement_states
 from states.errors import TransitionRefused
 from states.values import BudgetItem, ItemType
+from vocab.labels import ITEM_LABELS
 from web.access import lifecycle_for, require_role
 from web.bounds import PathId
 from web.deps import current_user, flash, get_db, render
@@ -26,6 +23,9 @@ from web.plans import budget_lines, visible_plan
 from web.refusal_fields import place
 from web.work_routes import list_page
 from web.years import programme_year
+from workflow.plans import create_plan, request_budget_change
+from workflow.purchases import create_purchase
+from workflow.reimbursements import create_reimbursement
 
 router = APIRouter()
 

@@ -5,20 +5,25 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from forms.display import roc_date
 from forms.typed_date import parse_day
-from model.closures import add_closure, visible_closures
-from model.milestone_kinds import MILESTONE_TITLES
-from model.reporting_dates import KINDS, reporting_date_changes, reporting_dates, set_reporting_date
 from model.tables import County, User
 from rules import InputError, load_rules
 from states.errors import TransitionRefused
 from states.values import Role
+from vocab.display import roc_date
+from vocab.milestone_kinds import MILESTONE_TITLES
 from web.access import require_role, role_of
 from web.bounds import form_id
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, text, typed_values
 from web.years import programme_year
+from workflow.closures import add_closure, visible_closures
+from workflow.reporting_dates import (
+    KINDS,
+    reporting_date_changes,
+    reporting_dates,
+    set_reporting_date,
+)
 
 router = APIRouter()
 

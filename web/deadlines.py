@@ -5,11 +5,11 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from forms.display import roc_date
 from model.tables import Milestone
 from states.reimbursement import SETTLEMENT_MILESTONE
 from states.steps import Step
 from states.values import ItemType
+from vocab.display import roc_date
 
 # The 結報 deadline belongs to the plan; submitting the settlement is what meets it.
 SETTLEMENT_EVENTS = ("submit_settlement", "resubmit_settlement")

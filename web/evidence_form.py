@@ -15,15 +15,15 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from forms.dates import DayError, parse_day
-from forms.display import roc_date
 from forms.fields import MAX_AMOUNT
-from forms.labels import ITEM_LABELS
-from model.lifecycles import LIFECYCLES
 from states.errors import Refusal
 from states.evidence import CHOICE_LABELS
 from states.steps import evidence_refusals
 from states.values import BudgetItem
+from vocab.dates import DayError, parse_day
+from vocab.display import roc_date
+from vocab.labels import ITEM_LABELS
+from workflow.lifecycles import LIFECYCLES
 
 PREFIX = "ev."
 LIST_ROWS = 6

@@ -14,12 +14,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from forms.display import amount, ntd, percent, roc_date, roc_datetime
-from forms.labels import ITEM_LABELS, TARGET_LABELS
-from model.plan_estimate import county_estimate, county_plan, per_head_rate
-from model.plans import change_context
-from model.purchases import _content_line, _contracted_elsewhere
-from model.reimbursements import approved_lines, plan_figures, settlement_due
 from model.tables import (
     BudgetChange,
     BudgetLine,
@@ -38,6 +32,12 @@ from states.plan import PART_TIME_ITEMS, part_time_limits
 from states.steps import run_guards
 from states.values import BudgetChangeState, BudgetItem, ItemType, PurchaseState
 from states.values import ReimbursementState as RS
+from vocab.display import amount, ntd, percent, roc_date, roc_datetime
+from vocab.labels import ITEM_LABELS, TARGET_LABELS
+from workflow.plan_estimate import county_estimate, county_plan, per_head_rate
+from workflow.plans import change_context
+from workflow.purchases import _content_line, _contracted_elsewhere
+from workflow.reimbursements import approved_lines, plan_figures, settlement_due
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,7 @@ def budget_change_sheet(db: Session, row: BudgetChange) -> Sheet:
 
 # ------------------------------------------------------------------ reimbursement
 def reimbursement_figures(db: Session, row: Reimbursement) -> tuple[int, int, dict]:
-    """A, B and the approved lines as the guards count them now (model.reimbursements)."""
+    """A, B and the approved lines as the guards count them now (workflow.reimbursements)."""
     rules = load_rules(row.year)
     lines = approved_lines(db, row.plan_id)
     a, b = plan_figures(db, row, rules, lines)

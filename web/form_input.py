@@ -6,9 +6,9 @@ as a Refusal so the box at the top names the rule like every other refusal.
 
 from datetime import date
 
-from forms.dates import DayError, parse_day
 from forms.fields import MAX_AMOUNT
 from states.errors import Refusal
+from vocab.dates import DayError, parse_day
 from web.evidence_form import WHOLE
 
 FORMAT_RULE = "evidence.format"

@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from model.milestone_kinds import MILESTONE_TITLES, MilestoneKind
 from model.tables import Milestone
+from vocab.milestone_kinds import MILESTONE_TITLES, MilestoneKind
 
 PAGE = 20
 OVERDUE, OPEN, DONE = 0, 1, 2

@@ -13,9 +13,7 @@ from starlette.datastructures import UploadFile
 from model.accounts import Handover
 from model.file_types import evidence_problem
 from model.files import FILE_KINDS, MAX_FILE_BYTES, EvidenceFile
-from model.reimbursements import approved_lines, plan_figures
 from model.tables import BudgetChange, BudgetLine, Milestone, Plan, Reimbursement, User
-from model.workflow import Lifecycle, actor_of, advance, item_county
 from notifications.event_mail import on_handover
 from rules import load_rules
 from rules.errors import InputError
@@ -43,6 +41,8 @@ from web.item_milestones import STATE_LABELS, milestone_panel
 from web.items import county_names, diagram_svg, full_history, holder_id, item_files, item_title
 from web.refusal_fields import Placed, place, required_fields
 from web.work_routes import list_page
+from workflow.reimbursements import approved_lines, plan_figures
+from workflow.service import Lifecycle, actor_of, advance, item_county
 
 router = APIRouter()
 
@@ -336,7 +336,7 @@ async def take_step(
 
 def _entered_day(step: Step, evidence: dict[str, Any] | None, today: date) -> date:
     """The step's own date as entered (read_evidence gives it as ISO), else today: the
-    day its deadlines will record as met (model.workflow.step_day)."""
+    day its deadlines will record as met (workflow.service.step_day)."""
     raw = (evidence or {}).get(step.dated_by) if step.dated_by else None
     return date.fromisoformat(raw) if isinstance(raw, str) and raw else today
 

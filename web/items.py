@@ -14,9 +14,9 @@ from sqlmodel import Session, col, func, select
 from model.accounts import Handover
 from model.files import EvidenceFile
 from model.tables import County, Plan, TransitionLog, User
-from model.workflow import Lifecycle, history
 from states.values import Role
 from web.listing import PAGE_SIZE as LIST_PAGE_SIZE
+from workflow.service import Lifecycle, history
 
 FONT = "Noto Sans CJK TC"
 

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from model.accounts import Handover
 from model.tables import Closure, County, Milestone, Product, School, TransitionLog, User
-from model.workflow import Lifecycle
 from rules import load_rules
 from rules.calendar import WorkCalendar
 from rules.errors import JingjinError
+from workflow.service import Lifecycle
 
 PAGE_SIZES = (25, 50, 100, 200)
 PAGE_SIZE = 100

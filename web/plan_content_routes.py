@@ -1,6 +1,6 @@
 """The plan's sections (壹…柒), its target numbers (量化指標) and the county's figures for
 the ministry's estimate (研習場次, 代課節數 …), edited in the browser while the plan is a
-draft or returned; model.plans.update_plan_draft stores them.
+draft or returned; workflow.plans.update_plan_draft stores them.
 
 Sections may be saved half-written (a draft is work in progress); what still blocks
 submission is shown beside each field. A target that is not a whole number is refused
@@ -12,29 +12,29 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from forms.errors import FormInvalid
-from forms.labels import TARGET_LABELS
-from forms.outline import PLAN_SECTIONS, section_heading
 from forms.plan_form import PlanSectionsForm
-from model.plan_estimate import school_facts
-from model.plans import update_plan_draft
 from model.tables import County, Plan, User
 from rules import load_rules
 from rules.targets import targets as minimum_targets
 from states import plan as plan_states
 from states.errors import Refusal, TransitionConflict, TransitionRefused
 from states.values import ItemType, Role
+from vocab.labels import TARGET_LABELS
+from vocab.outline import PLAN_SECTIONS, section_heading
 from web.access import lifecycle_for, may_write, require_role
 from web.bounds import PathId, form_version
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, typed_values, whole
 from web.plans import visible_plan
+from workflow.plan_estimate import school_facts
+from workflow.plans import update_plan_draft
 
 router = APIRouter()
 
 SECTION_FIELD = "section."
 TARGET_FIELD = "target."
 INPUT_FIELD = "input."
-# What the county chooses for the ministry's estimate (model.plan_estimate.ESTIMATE_INPUTS).
+# What the county chooses for the ministry's estimate (workflow.plan_estimate.ESTIMATE_INPUTS).
 INPUT_LABELS = {
     "workshops": "教師增能研習場次",
     "companion_schools": "入校入班陪伴參與校數",

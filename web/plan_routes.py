@@ -8,17 +8,17 @@ from sqlmodel import Session
 
 from forms.budget_form import BudgetLinesForm
 from forms.errors import FormInvalid
-from forms.labels import ITEM_LABELS
-from model.plan_estimate import per_head_rate
-from model.plans import update_plan_draft
 from model.tables import BudgetLine, County, Plan, User
 from rules import BUSINESS_KEYS, load_rules
 from rules.errors import JingjinError
 from states.values import BudgetItem, ItemType, PlanState
+from vocab.labels import ITEM_LABELS
 from web.access import lifecycle_for, may_write
 from web.bounds import PathId
 from web.deps import current_user, end_reading, flash, get_db, render
 from web.plans import budget_lines, visible_plan
+from workflow.plan_estimate import per_head_rate
+from workflow.plans import update_plan_draft
 
 router = APIRouter()
 

@@ -6,8 +6,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from model.activities import record_activity
-from model.school_targets import device_standings, workshop_standings
 from model.tables import County, User
 from rules import load_rules
 from rules.errors import JingjinError
@@ -21,6 +19,8 @@ from web.bounds import QueryId, QueryYear
 from web.deps import current_user, flash, get_db, render
 from web.form_input import FieldProblems, day, text, typed_values
 from web.years import programme_year
+from workflow.activities import record_activity
+from workflow.school_targets import device_standings, workshop_standings
 
 router = APIRouter()
 

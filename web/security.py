@@ -9,8 +9,8 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from config.clock import now
 from model.accounts import LoginThrottle
-from model.clock import now
 from model.tables import User
 
 HASHER = PasswordHasher()

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, select
 
-from forms.dates import DayError, parse_day
 from model.accounts import Deputy
 from model.tables import User
 from states.values import Role
+from vocab.dates import DayError, parse_day
 from web.access import MINISTRY_ROLES, require_writer
 from web.bounds import PathId, form_id
 from web.deps import current_user, flash, get_db, render

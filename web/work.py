@@ -8,12 +8,10 @@ from sqlalchemy import Integer, String, case, cast, literal, null, union_all
 from sqlmodel import Session, col, func, select
 
 from model.accounts import Deputy
-from model.lifecycles import LIFECYCLES
-from model.milestone_kinds import MilestoneKind
 from model.tables import Finding, Milestone, Purchase, Reimbursement, User
-from model.workflow import Lifecycle
 from states.activity import ActivityKind
 from states.values import ItemType, Role
+from vocab.milestone_kinds import MilestoneKind
 from web.items import Page, page_of, status_counts
 from web.listing import (
     Filters,
@@ -31,6 +29,8 @@ from web.listing import (
     user_names,
     work_calendar,
 )
+from workflow.lifecycles import LIFECYCLES
+from workflow.service import Lifecycle
 
 DUE_SOON_DAYS = 14
 # Deadlines met by recording an activity lead to the activity page, not to the plan.

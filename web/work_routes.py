@@ -5,7 +5,6 @@ from dataclasses import replace
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlmodel import Session, col, select
 
-from model.lifecycles import LIFECYCLES
 from model.tables import County, Finding, Plan, ProgrammeYear, User
 from states import plan as plan_states
 from states import purchase as purchase_states
@@ -51,6 +50,7 @@ from web.work import (
     viewer_for,
 )
 from web.years import programme_year
+from workflow.lifecycles import LIFECYCLES
 
 router = APIRouter()
 

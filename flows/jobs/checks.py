@@ -17,16 +17,16 @@ from sqlalchemy import ColumnElement, Select, and_, func, not_, or_
 from sqlmodel import col, select
 
 from flows.jobs.context import CountyGroup, JobContext
-from forms.display import ntd, roc_date
-from model.milestone_kinds import PLAN_SUBMISSION
-from model.school_targets import device_rows, workshop_rows
 from model.tables import BudgetLine, Milestone, Plan, Purchase, Reimbursement
-from model.targets_progress import year_end
 from notifications.render import item_url
 from rules.budget import BP
 from states.plan import UNEXPLAINED_DIFFERENCE, unexplained_sentence
 from states.reimbursement import SETTLEMENT_NOT_SUBMITTED
 from states.values import ItemType, PlanState, PurchaseState
+from vocab.display import ntd, roc_date
+from vocab.milestone_kinds import PLAN_SUBMISSION
+from workflow.school_targets import device_rows, workshop_rows
+from workflow.targets_progress import year_end
 
 PLAN_SUBMIT_KIND = PLAN_SUBMISSION
 

@@ -11,17 +11,17 @@ from functools import cached_property
 from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col, select
 
-from model.clock import today
-from model.milestone_kinds import (
+from config.clock import today
+from config.settings import Settings, get_settings
+from model.tables import Closure, ProgrammeYear
+from rules import WorkCalendar, YearRules, load_rules
+from vocab.milestone_kinds import (
     PLAN_SUBMISSION,
     PROGRESS_REPORT,
     PURCHASE_DISBURSEMENT,
     RESULTS_REPORT,
     SETTLEMENT_DUE,
 )
-from model.settings import Settings, get_settings
-from model.tables import Closure, ProgrammeYear
-from rules import WorkCalendar, YearRules, load_rules
 
 # A county's closure moves the windows of the days around it only: reminders look at most
 # 14 working days ahead, escalation a few back. Older ones would give their county a

@@ -32,11 +32,11 @@ from sqlmodel import Session, col, select
 
 from flows.jobs.windows import Window
 from model.alerts import MilestoneAlert
-from model.milestone_kinds import MILESTONE_TITLES
 from model.tables import County, Milestone, Purchase
 from notifications.outbox import dialect_insert
 from notifications.render import ItemView, item_url
 from states.values import ItemType
+from vocab.milestone_kinds import MILESTONE_TITLES
 
 
 class OpenMilestone(NamedTuple):  # a tuple: a busy day reads tens of thousands

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from config.clock import today
 from flows.jobs.audit import audit_alert
 from flows.jobs.context import JobContext, contexts
 from flows.jobs.digest import daily_digest
@@ -15,7 +16,6 @@ from flows.jobs.escalation import escalate_overdue
 from flows.jobs.reminders import send_reminders
 from flows.jobs.report import JobReport
 from flows.jobs.sweep import compliance_sweep
-from model.clock import today
 from model.db import session_scope
 
 PerYear = Callable[[Session, JobContext], JobReport]

@@ -22,11 +22,11 @@ from flows.jobs.checks import RULE_TITLES, Check, Hit, checks
 from flows.jobs.context import JobContext
 from flows.jobs.report import JobReport
 from flows.jobs.windows import digest_period
-from model.reporting_dates import sync_milestones
 from model.tables import County, Finding
 from notifications import recipients
 from notifications.outbox import Outgoing, dialect_insert, enqueue
 from notifications.render import FindingView, Reader, render_finding
+from workflow.reporting_dates import sync_milestones
 
 # Recorded and shown on the dashboard, but not mailed: overdue milestones are alerted by
 # the escalation chain, and a purchase's disbursement is itself a milestone with its own

@@ -3,13 +3,13 @@ from sqlmodel import SQLModel
 
 # Every module that declares tables, so that autogenerate and `alembic check` see them all.
 import model.accounts
-import model.activities
 import model.alerts
 import model.assignments
 import model.audit
 import model.files
-import model.school_targets
 import model.tables  # noqa: F401
+import workflow.activities
+import workflow.school_targets  # noqa: F401
 from model.db import make_engine
 
 config = context.config

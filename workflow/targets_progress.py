@@ -14,14 +14,14 @@ from typing import NamedTuple
 from sqlalchemy import case, extract, func
 from sqlmodel import Session, col, select
 
-from model.activities import Activity, companion_schools_reached
-from model.milestone_kinds import MilestoneKind
-from model.plan_estimate import county_plan, school_facts
-from model.school_targets import device_standings, workshop_standings
 from model.tables import Milestone, Plan, School, User
 from rules import YearRules, load_rules, targets
 from states.activity import ActivityKind, Semester, plan_semesters, rate_text, semester_of
 from states.values import ItemType, Role
+from vocab.milestone_kinds import MilestoneKind
+from workflow.activities import Activity, companion_schools_reached
+from workflow.plan_estimate import county_plan, school_facts
+from workflow.school_targets import device_standings, workshop_standings
 
 NOT_TRACKED = "不由活動紀錄計算"
 # The county's choice of schools, not activities held.
@@ -122,7 +122,7 @@ def _meeting_months(session: Session, county_id: int, year: int) -> int:
 
 def _per_school(session: Session, county_id: int, rules: YearRules) -> dict[str, int]:
     """Teachers counted per school (baseline + this year, capped at 編制) and the
-    schools whose devices on hand meet 貳、二 (model/school_targets.py)."""
+    schools whose devices on hand meet 貳、二 (workflow/school_targets.py)."""
     devices = device_standings(session, county_id, rules)
     return {
         "workshop_teachers": sum(s.counted for s in workshop_standings(session, county_id, rules)),

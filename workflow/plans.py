@@ -7,26 +7,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from forms.display import roc_date
-from model.plan_estimate import (
-    ESTIMATE_INPUTS,
-    county_estimate,
-    county_plan,
-    per_head_rate,
-    school_facts,
-)
 from model.seed import ensure_year
 from model.tables import BudgetChange, BudgetLine, County, Plan, Reimbursement, User
-from model.targets_progress import open_plan_milestones
-from model.workflow import (
-    Lifecycle,
-    actor_of,
-    advance,
-    column_values,
-    load_item,
-    log_creation,
-    raise_conflict,
-)
 from rules import YearRules, load_rules
 from states import budget_change as change_states
 from states import plan as plan_states
@@ -35,6 +17,24 @@ from states.errors import Refusal, TransitionRefused
 from states.plan import LineFacts, PlanContext, PlanMachine
 from states.steps import access_refusals, run_guards
 from states.values import BudgetChangeState, BudgetItem, ItemType
+from vocab.display import roc_date
+from workflow.plan_estimate import (
+    ESTIMATE_INPUTS,
+    county_estimate,
+    county_plan,
+    per_head_rate,
+    school_facts,
+)
+from workflow.service import (
+    Lifecycle,
+    actor_of,
+    advance,
+    column_values,
+    load_item,
+    log_creation,
+    raise_conflict,
+)
+from workflow.targets_progress import open_plan_milestones
 
 
 # ------------------------------------------------------------------ plan facts
@@ -175,7 +175,7 @@ def _store_lines(session: Session, row: Plan, lines: dict[str, dict[str, Any]]) 
     rules = load_rules(row.year)
     est, _ = county_estimate(session, session.get(County, row.county_id), rules)
     # Kept beside the county's inputs: the ministry's figure this estimate was made with.
-    # Never read back as an input (model/plan_estimate.py), so the county cannot set it.
+    # Never read back as an input (workflow/plan_estimate.py), so the county cannot set it.
     row.inputs = {**row.inputs, plan_states.MINISTRY_INPUT: per_head_rate(session, rules)}
     for item, line in existing.items():
         line.estimate = est.items.get(item, 0)

@@ -1,6 +1,6 @@
 """Activities that count toward a plan's targets, and recording them.
 
-Progress is computed from these rows only (model/targets_progress.py), never typed in;
+Progress is computed from these rows only (workflow/targets_progress.py), never typed in;
 recording one also closes the milestones it completes, in the same transaction.
 """
 
@@ -10,8 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Index, func
 from sqlmodel import Field, Session, SQLModel, select
 
-from model.clock import now
-from model.clock import today as clock_today
+from config.clock import now
+from config.clock import today as clock_today
 from model.tables import Milestone, School, User
 from rules import load_rules
 from states.activity import (
@@ -185,14 +185,14 @@ def record_activity(
     session.flush()
     outsiders = 0
     if draft.kind == ActivityKind.workshop:
-        from model.school_targets import add_attendance
+        from workflow.school_targets import add_attendance
 
         listed, _ = parse_attendees(draft.attendees or "")
         row.teachers, outsiders = add_attendance(session, row, draft.parts, listed)
         row.participants = len(listed)
         session.flush()
     # progress reads this module's table, so it is imported here, not at the top.
-    from model.targets_progress import close_milestones
+    from workflow.targets_progress import close_milestones
 
     closed = close_milestones(session, row, rules)
     session.flush()

@@ -17,9 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
 from statemachine import StateMachine
 
+from config.clock import now
+from config.clock import today as clock_today
 from model import audit
-from model.clock import now
-from model.clock import today as clock_today
 from model.tables import Milestone, Plan, TransitionLog, User
 from rules import load_rules
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent, UnknownItem

@@ -12,12 +12,12 @@ from sqlmodel import Session, select
 
 from model.seed import ensure_year
 from model.tables import County, PerHeadRateChange, Plan, ProgrammeYear, School, User
-from model.workflow import actor_of
 from rules import Estimate, SchoolFacts, YearRules, estimate, load_rules, targets
 from states.errors import Refusal, TransitionRefused
 from states.evidence import is_whole
 from states.steps import Step, role_refusals
 from states.values import Role
+from workflow.service import actor_of
 
 # What the county chooses for the estimate; per_head is not among them (see above).
 ESTIMATE_INPUTS = (

@@ -27,16 +27,16 @@ class Settings(BaseSettings):
     # PostgreSQL: the role that owns the tables, for `jingjin db upgrade` alone; the
     # application's role (database_url) then owns nothing and cannot lift the log's guard.
     migration_database_url: str = ""
-    # All schedules and "today" run in this zone (model/clock.py); SPEC.md: Asia/Taipei.
+    # All schedules and "today" run in this zone (config/clock.py); SPEC.md: Asia/Taipei.
     timezone: str = "Asia/Taipei"
     # A pinned "today" (ISO 2024-11-25 or ROC 113/11/25): the demo tells a day inside the
-    # plan year. Unset in production, where the real clock runs (model/clock.py).
+    # plan year. Unset in production, where the real clock runs (config/clock.py).
     today: date | None = None
     base_url: str = "http://127.0.0.1:8000"
     # The yearly rules files (<year>.toml); empty means the repository's rules/.
     rules_dir: Path | None = None
 
-    # Imported lists (model/tabular.py): generous for the 2,652 + 735 real schools, and a
+    # Imported lists (imports/tabular.py): generous for the 2,652 + 735 real schools, and a
     # bound on what one upload may cost; a zip-compressed XLSX is judged by what it expands to.
     import_max_bytes: int = 10_000_000
     import_max_rows: int = 10_000

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zipfile import BadZipFile, ZipFile
 
-from model.settings import get_settings
+from config.settings import get_settings
 from rules.errors import InputError, JingjinError
 
 CSV_SUFFIXES = frozenset({".csv"})
@@ -317,7 +317,7 @@ def upsert(
     noting each added and changed row in the report.
 
     Rows missing from the file are left to the caller: what happens to them depends on
-    what points at them (model/school_list.py removes the schools nothing refers to).
+    what points at them (imports/school_list.py removes the schools nothing refers to).
     """
     for key, fields in incoming.items():
         row = existing.get(key)

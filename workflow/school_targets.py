@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from model.activities import Activity
 from model.tables import School
 from rules import YearRules
 from rules.school_targets import (
@@ -21,6 +20,7 @@ from rules.school_targets import (
     workshop_standing,
 )
 from states.workshop import Attendee
+from workflow.activities import Activity
 
 
 class WorkshopAttendance(SQLModel, table=True):

@@ -23,13 +23,9 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from forms.display import roc_date
-from model import clock
-from model.activities import record_activity
-from model.assignments import county_reviewers
-from model.clock import TAIPEI
-from model.counties import COUNTIES
-from model.demo_data import (
+from config import clock
+from config.clock import TAIPEI
+from demo.data import (
     PlanContent,
     PurchasePick,
     person_name,
@@ -37,17 +33,8 @@ from model.demo_data import (
     purchase_title,
     rng_for,
 )
-from model.plan_estimate import county_inputs
-from model.plans import (
-    PLANS,
-    approve_plan,
-    create_plan,
-    decide_budget_change,
-    request_budget_change,
-    update_plan_draft,
-)
-from model.purchases import PURCHASES, create_purchase
-from model.reimbursements import REIMBURSEMENTS, create_reimbursement
+from model.assignments import county_reviewers
+from model.counties import COUNTIES
 from model.tables import (
     BudgetChange,
     BudgetLine,
@@ -60,11 +47,24 @@ from model.tables import (
     School,
     User,
 )
-from model.workflow import advance
 from rules import YearRules
 from rules.settlement import BP
 from states.activity import ActivityKind
 from states.values import BudgetItem, ItemType
+from vocab.display import roc_date
+from workflow.activities import record_activity
+from workflow.plan_estimate import county_inputs
+from workflow.plans import (
+    PLANS,
+    approve_plan,
+    create_plan,
+    decide_budget_change,
+    request_budget_change,
+    update_plan_draft,
+)
+from workflow.purchases import PURCHASES, create_purchase
+from workflow.reimbursements import REIMBURSEMENTS, create_reimbursement
+from workflow.service import advance
 
 STORY_END = (11, 20)  # month, day of the programme's first year: "today" in the demo
 RECORDED_AFTER = 3  # days between an activity and its entry in the system
@@ -82,7 +82,7 @@ def _letter(rules: YearRules, serial: int) -> str:
 class StoryClock:
     """Stamps the rows the story writes with the story's day instead of the real one.
 
-    The tables default their timestamps to model.clock.now; while `running()`, that
+    The tables default their timestamps to config.clock.now; while `running()`, that
     reads this clock instead, a minute apart so that the order stays visible.
     """
 

@@ -14,11 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from model.activities import Activity
-from model.counties import CountyRef, county_for_name, county_for_school_code
-from model.seed import ensure_counties, ensure_year
-from model.tables import Milestone, School
-from model.tabular import (
+from imports.tabular import (
     ImportRejected,
     ImportReport,
     Row,
@@ -28,6 +24,10 @@ from model.tabular import (
     read_rows,
     upsert,
 )
+from model.counties import CountyRef, county_for_name, county_for_school_code
+from model.seed import ensure_counties, ensure_year
+from model.tables import Milestone, School
+from workflow.activities import Activity
 
 HEADERS = (
     "序號", "學制", "學校代碼", "縣市別", "鄉鎮市區", "設立別", "附屬", "地區屬性",

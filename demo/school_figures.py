@@ -4,11 +4,11 @@ Written straight to the tables (the import path is tested on its own files)."""
 
 from sqlmodel import Session, col, select
 
-from model.demo_data import rng_for
-from model.school_targets import SchoolDevices, WorkshopBaseline
+from demo.data import rng_for
 from model.tables import County, School
 from rules import YearRules
 from rules.school_targets import devices_needed
+from workflow.school_targets import SchoolDevices, WorkshopBaseline
 
 BASELINE_PCT = (60, 100)  # of 編制, trained in 111–112
 DEVICES_MET_PCT = 85  # of the schools, with all the devices 貳、二 asks for

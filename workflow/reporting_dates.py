@@ -14,21 +14,21 @@ from datetime import date
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from forms.display import roc_date
 from model.alerts import MilestoneAlert
-from model.milestone_kinds import (
+from model.seed import ensure_year
+from model.tables import County, Milestone, Plan, ReportingDateChange, User
+from rules import InputError, YearRules, load_rules
+from states.errors import Refusal, TransitionRefused
+from states.steps import Step, county_refusals, role_refusals
+from states.values import ItemType, PlanState, Role
+from vocab.display import roc_date
+from vocab.milestone_kinds import (
     MILESTONE_TITLES,
     PLAN_SUBMISSION,
     PROGRESS_REPORT,
     RESULTS_REPORT,
 )
-from model.seed import ensure_year
-from model.tables import County, Milestone, Plan, ReportingDateChange, User
-from model.workflow import actor_of
-from rules import InputError, YearRules, load_rules
-from states.errors import Refusal, TransitionRefused
-from states.steps import Step, county_refusals, role_refusals
-from states.values import ItemType, PlanState, Role
+from workflow.service import actor_of
 
 # The short names people type, the milestone kind, and the rules file's key.
 KINDS = {

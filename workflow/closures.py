@@ -7,10 +7,10 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from model.tables import Closure, County, User
-from model.workflow import actor_of
 from states.errors import Refusal, TransitionRefused
 from states.steps import Step, county_refusals, role_refusals
 from states.values import Role
+from workflow.service import actor_of
 
 ADD_NATIONWIDE = Step("add_closure", "登錄全國停班日", frozenset({Role.ministry_admin}))
 ADD_COUNTY = Step(

@@ -5,10 +5,8 @@ from datetime import date
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
-from model.plan_estimate import county_plan
 from model.seed import ensure_year
 from model.tables import BudgetLine, Closure, County, Milestone, Plan, Product, Purchase, User
-from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules
 from states.errors import Refusal, TransitionRefused
 from states.plain_text import text_problem
@@ -28,6 +26,8 @@ from states.purchase import (
 )
 from states.steps import access_refusals
 from states.values import BudgetItem, ItemType, PurchaseState
+from workflow.plan_estimate import county_plan
+from workflow.service import Lifecycle, actor_of, log_creation
 
 
 def _product(session: Session, row: Purchase, serial: str | None) -> ProductFacts | None:

@@ -13,7 +13,6 @@ from datetime import date
 from sqlmodel import Session, select
 
 from model.tables import BudgetLine, Milestone, Plan, Reimbursement, User
-from model.workflow import Lifecycle, actor_of, log_creation
 from rules import WorkCalendar, YearRules, load_rules
 from rules.settlement import BP, Statement, statement, statement_from_dict
 from states.errors import Refusal, TransitionRefused, UnknownItem
@@ -28,6 +27,7 @@ from states.reimbursement import (
 )
 from states.steps import access_refusals
 from states.values import ItemType
+from workflow.service import Lifecycle, actor_of, log_creation
 
 
 def settlement_due(rules: YearRules) -> date:

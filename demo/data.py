@@ -1,5 +1,5 @@
 """SYNTHETIC demo data, the tables and pure builders: county profiles, products, names,
-school lists and plan content. Nothing here touches the database; model.demo inserts it.
+school lists and plan content. Nothing here touches the database; demo.generate inserts it.
 
 Everything is invented and marked so: school names end in 「(示範)」, school codes use the
 unused 9000–9999 range and e-mail addresses the reserved `.example` domain. Each county

@@ -7,7 +7,7 @@ the same on every run: each county draws from its own seeded random stream, so t
 county looks the same whether it is generated alone or with all the others.
 
 By default the plans, purchases, reimbursement and activities are driven through the
-real lifecycles (model/demo_story.py), so every state has its log row. `story=False`
+real lifecycles (demo/story.py), so every state has its log row. `story=False`
 keeps the plain rows of before: a draft plan, purchases in 需求彙整中 and hand-made
 milestones, a blank slate for tests that walk the lifecycles themselves.
 """
@@ -23,10 +23,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from model.activities import Activity
-from model.assignments import all_assignments, assign
-from model.counties import BY_NAME, COUNTIES, county_for_name
-from model.demo_data import (
+from demo.data import (
     EMAIL_DOMAIN,
     GROUP_NUMBERS,
     NATIONAL_USERS,
@@ -44,12 +41,11 @@ from model.demo_data import (
     rng_for,
     senior_high_count,
 )
-from model.demo_school_figures import add_school_figures
-from model.demo_story import STORY_END, tell_stories
-from model.milestone_kinds import MilestoneKind
-from model.plan_estimate import county_inputs, per_head_rate, set_per_head_rate
-from model.product_list import needs_data_clause
-from model.reporting_dates import reporting_dates, set_reporting_date, sync_milestones
+from demo.school_figures import add_school_figures
+from demo.story import STORY_END, tell_stories
+from imports.product_list import needs_data_clause
+from model.assignments import all_assignments, assign
+from model.counties import BY_NAME, COUNTIES, county_for_name
 from model.seed import ensure_counties, ensure_year
 from model.tables import (
     County,
@@ -64,6 +60,10 @@ from model.tables import (
 )
 from rules import InputError, SchoolFacts, WorkCalendar, YearRules, load_rules
 from states.values import ItemType, PlanState, PurchaseState, Role
+from vocab.milestone_kinds import MilestoneKind
+from workflow.activities import Activity
+from workflow.plan_estimate import county_inputs, per_head_rate, set_per_head_rate
+from workflow.reporting_dates import reporting_dates, set_reporting_date, sync_milestones
 
 # The demo's "today": a working Monday late in the plan year, after STORY_END, with the
 # year's last deadlines close (cli/demo.py pins the clock to it).
@@ -319,7 +319,7 @@ def _school_facts(
 
 # ------------------------------------------------------------------ the ministry's per-head amount
 # The 113 plan publishes no per-head amount for 6 數位內容; the demo's ministry admin sets
-# the figure model/demo_data.plan_inputs estimated with, so the demo's estimate is unchanged.
+# the figure demo/data.plan_inputs estimated with, so the demo's estimate is unchanged.
 DEMO_PER_HEAD = 120
 
 

@@ -3,7 +3,7 @@
 import unicodedata
 from datetime import date, datetime
 
-from model.clock import local
+from config.clock import local
 
 ROC_OFFSET = 1911
 

@@ -17,9 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from model.seed import ensure_year
-from model.tables import Product
-from model.tabular import (
+from imports.tabular import (
     ImportRejected,
     ImportReport,
     Row,
@@ -29,6 +27,8 @@ from model.tabular import (
     read_rows,
     upsert,
 )
+from model.seed import ensure_year
+from model.tables import Product
 from rules import InputError, load_rules
 
 HEADERS = ("產品序號", "產品名稱", "廠商", "組別", "參考價格")

@@ -1,6 +1,6 @@
 """The 附件 outline of a county plan (壹…柒) and the fixed wording of its tables.
 
-Plan.sections stores one text per SECTION key; model.demo and the entry forms import
+Plan.sections stores one text per SECTION key; demo.generate and the entry forms import
 these keys from here so that the outline is spelled out once.
 """
 

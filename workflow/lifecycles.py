@@ -1,10 +1,10 @@
 """Every lifecycle the workflow service knows, by item type."""
 
-from model.plans import BUDGET_CHANGES, PLANS
-from model.purchases import PURCHASES
-from model.reimbursements import REIMBURSEMENTS
-from model.workflow import Lifecycle
 from states.values import ItemType
+from workflow.plans import BUDGET_CHANGES, PLANS
+from workflow.purchases import PURCHASES
+from workflow.reimbursements import REIMBURSEMENTS
+from workflow.service import Lifecycle
 
 LIFECYCLES: dict[ItemType, Lifecycle] = {
     ItemType.purchase: PURCHASES,

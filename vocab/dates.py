@@ -1,6 +1,6 @@
 """Reading a day as people type it: ROC (民國) years as well as ISO.
 
-The counterpart of forms.display.roc_date; kept free of other imports so the CLI, the web
+The counterpart of vocab.display.roc_date; kept free of other imports so the CLI, the web
 pages and the tests read dates with the very same rules.
 
 >>> parse_day("113/11/30"), parse_day("1131130"), parse_day("113年11月30日")

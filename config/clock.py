@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from model.settings import get_settings
+from config.settings import get_settings
 
 
 @cache

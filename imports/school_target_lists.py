@@ -17,10 +17,8 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from model.school_list import CODE_PATTERN, code_reason
-from model.school_targets import SchoolDevices, WorkshopBaseline
-from model.tables import County, School
-from model.tabular import (
+from imports.school_list import CODE_PATTERN, code_reason
+from imports.tabular import (
     ImportRejected,
     ImportReport,
     Row,
@@ -30,6 +28,8 @@ from model.tabular import (
     read_rows,
     upsert,
 )
+from model.tables import County, School
+from workflow.school_targets import SchoolDevices, WorkshopBaseline
 
 CODE = "學校代碼"
 BASELINE = "累計培訓教師數"

@@ -1,0 +1,1 @@
+"""Deployment settings (read from the environment when asked) and the clock."""

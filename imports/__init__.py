@@ -1,0 +1,1 @@
+"""Importers of the lists people send (CSV or XLSX): schools, products, per-school figures."""
