@@ -48,6 +48,7 @@ from model.assignments import all_assignments, assign
 from model.counties import BY_NAME, COUNTIES, county_for_name
 from model.seed import ensure_counties, ensure_year
 from model.tables import (
+    Activity,
     County,
     Milestone,
     Plan,
@@ -61,7 +62,6 @@ from model.tables import (
 from rules import InputError, SchoolFacts, WorkCalendar, YearRules, load_rules
 from states.values import ItemType, PlanState, PurchaseState, Role
 from vocab.milestone_kinds import MilestoneKind
-from workflow.activities import Activity
 from workflow.plan_estimate import county_inputs, per_head_rate, set_per_head_rate
 from workflow.reporting_dates import reporting_dates, set_reporting_date, sync_milestones
 

@@ -5,10 +5,9 @@ Written straight to the tables (the import path is tested on its own files)."""
 from sqlmodel import Session, col, select
 
 from demo.data import rng_for
-from model.tables import County, School
+from model.tables import County, School, SchoolDevices, WorkshopBaseline
 from rules import YearRules
 from rules.school_targets import devices_needed
-from workflow.school_targets import SchoolDevices, WorkshopBaseline
 
 BASELINE_PCT = (60, 100)  # of 編制, trained in 111–112
 DEVICES_MET_PCT = 85  # of the schools, with all the devices 貳、二 asks for

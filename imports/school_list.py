@@ -26,8 +26,7 @@ from imports.tabular import (
 )
 from model.counties import CountyRef, county_for_name, county_for_school_code
 from model.seed import ensure_counties, ensure_year
-from model.tables import Milestone, School
-from workflow.activities import Activity
+from model.tables import Activity, Milestone, School
 
 HEADERS = (
     "序號", "學制", "學校代碼", "縣市別", "鄉鎮市區", "設立別", "附屬", "地區屬性",

@@ -28,8 +28,7 @@ from imports.tabular import (
     read_rows,
     upsert,
 )
-from model.tables import County, School
-from workflow.school_targets import SchoolDevices, WorkshopBaseline
+from model.tables import County, School, SchoolDevices, WorkshopBaseline
 
 CODE = "學校代碼"
 BASELINE = "累計培訓教師數"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from config.clock import now
+from states.activity import SPECS, ActivityKind
 from states.values import (
     BudgetChangeState,
     BudgetItem,
@@ -412,3 +413,95 @@ class ReportingDateChange(SQLModel, table=True):
     due_on: date
     actor_id: int = Field(foreign_key="user.id")
     at: datetime = Field(default_factory=now)
+
+
+# ------------------------------------------------------------------ activities and per-school figures
+_KINDS = ", ".join(f"'{k.value}'" for k in ActivityKind)
+_PER_SCHOOL = ", ".join(f"'{k.value}'" for k, spec in SPECS.items() if spec.per_school)
+
+
+class Activity(SQLModel, table=True):
+    """One activity as held: its date, school, counts and evidence (伍、三; 附件 陸、一)."""
+
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_KINDS})", name="ck_activity_kind"),
+        CheckConstraint(
+            "teachers >= 0 AND hours >= 0 AND participants >= 0 AND days >= 0 AND classes >= 0",
+            name="ck_activity_counts",
+        ),
+        # A per-school activity without its school could never close that school's milestone.
+        CheckConstraint(
+            f"kind NOT IN ({_PER_SCHOOL}) OR school_id IS NOT NULL", name="ck_activity_school"
+        ),
+        Index("ix_activity_county_year_kind", "county_id", "year", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id")
+    year: int = Field(foreign_key="programme_year.year")
+    kind: str = Field(max_length=32)
+    held_on: date
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    semester: str | None = Field(default=None, max_length=8)  # 113-1: companion visits only
+    teachers: int = 0  # trained teachers (workshops, literacy training)
+    hours: int = 0  # hours per teacher (literacy training: only ≥ 3 h counts)
+    participants: int = 0  # 人次 of meetings, sessions and workshops
+    days: int = 0  # 入校入班 days
+    classes: int = 0  # sampled classes
+    moe_team: bool = False  # 輔導團隊主持人/協同主持人 attended the working meeting
+    self_learning_festival: bool = False  # an open lesson of 自主學習節
+    office_accompanied: bool = False  # office staff went along on the companion visit
+    # Free text or a URL (sign-in sheet, minutes); the hash of an uploaded file, when any.
+    evidence_ref: str = Field(max_length=500)
+    evidence_sha256: str | None = Field(default=None, max_length=64)
+    recorded_by: int | None = Field(default=None, foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=now)
+    synthetic: bool = False
+
+
+class WorkshopAttendance(SQLModel, table=True):
+    """One teacher at one part of one workshop session, as on its sign-in sheet."""
+
+    __tablename__ = "workshop_attendance"
+    __table_args__ = (
+        UniqueConstraint(
+            "activity_id", "part", "school_code", "teacher", name="uq_workshop_attendance"
+        ),
+        CheckConstraint("part IN (1, 2)", name="ck_workshop_attendance_part"),
+        Index("ix_workshop_attendance_year_school", "year", "school_id", "teacher"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    year: int = Field(foreign_key="programme_year.year")
+    part: int  # 1 = 數位學習工作坊(一), 2 = (二)
+    school_code: str = Field(max_length=6)
+    # None: the code is not one of the county's schools of the year (國立, another
+    # county): kept as attended, never counted (伍、三、(三)2.(1) opens them to 國立 teachers).
+    school_id: int | None = Field(default=None, foreign_key="school.id")
+    teacher: str = Field(max_length=32)
+
+
+class WorkshopBaseline(SQLModel, table=True):
+    """A school's teachers who completed (一) and (二) in the years before (111–112)."""
+
+    __tablename__ = "workshop_baseline"
+    __table_args__ = (CheckConstraint("teachers >= 0", name="ck_workshop_baseline_teachers"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", unique=True)
+    teachers: int
+
+
+class SchoolDevices(SQLModel, table=True):
+    """A school's learning devices on hand (貳、二): single devices and class sets."""
+
+    __tablename__ = "school_devices"
+    __table_args__ = (
+        CheckConstraint("devices >= 0 AND class_sets >= 0", name="ck_school_devices_counts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", unique=True)
+    devices: int
+    class_sets: int

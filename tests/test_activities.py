@@ -6,12 +6,12 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from demo.generate import generate
-from model.tables import County, Milestone, Plan, School, User
+from model.tables import Activity, County, Milestone, Plan, School, User
 from rules import load_rules
 from states.errors import TransitionRefused
 from vocab.milestone_kinds import MilestoneKind
-from workflow.activities import Activity, companion_schools_reached, record_activity
-from workflow.targets_progress import open_plan_milestones
+from workflow.activities import record_activity
+from workflow.targets_progress import companion_schools_reached, open_plan_milestones
 
 TODAY = date(2024, 10, 1)
 EVIDENCE = "簽到表 https://example.org/sign-in.pdf"

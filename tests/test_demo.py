@@ -20,6 +20,7 @@ from model.counties import BY_NAME, COUNTIES
 from model.db import make_engine
 from model.migrate import upgrade
 from model.tables import (
+    Activity,
     BudgetChange,
     BudgetLine,
     County,
@@ -36,7 +37,6 @@ from rules import InputError, SchoolFacts, estimate, load_rules, targets
 from states.clause import contains_clause
 from states.values import BudgetChangeState, BudgetItem, PlanState, PurchaseState, Role
 from vocab.milestone_kinds import MilestoneKind
-from workflow.activities import Activity
 from workflow.targets_progress import progress
 
 RULES = load_rules(113)

@@ -14,14 +14,13 @@ from forms.errors import FormInvalid
 from forms.render import render
 from model.db import make_engine
 from model.migrate import upgrade
-from model.tables import BudgetLine, County, Plan
+from model.tables import Activity, BudgetLine, County, Plan
 from rules import InputError, load_rules
 from states.activity import ActivityKind
 from states.values import BudgetItem
 from tests.cli_env import configured, run
 from vocab.labels import TARGET_LABELS
 from vocab.outline import PREVIOUS_RESULTS_KEY
-from workflow.activities import Activity
 from workflow.targets_progress import progress
 
 COUNTY = "新竹縣"

@@ -185,7 +185,7 @@ def test_paging_last_page_and_past_the_end(app):
 
 
 def test_activities_list_is_paged(sqlite_app):
-    from workflow.activities import Activity
+    from model.tables import Activity
 
     with Session(sqlite_app.state.engine) as s:
         home = county_id(s, HOME)

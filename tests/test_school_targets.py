@@ -16,7 +16,15 @@ from forms.render import render
 from imports.school_target_lists import import_devices, import_workshop_baseline
 from imports.tabular import ImportRejected
 from model.db import session_scope
-from model.tables import County, Finding, School, User
+from model.tables import (
+    County,
+    Finding,
+    School,
+    SchoolDevices,
+    User,
+    WorkshopAttendance,
+    WorkshopBaseline,
+)
 from rules import load_rules
 from rules.school_targets import all_met, device_standing, devices_needed, workshop_standing
 from states.errors import TransitionRefused
@@ -24,13 +32,7 @@ from states.workshop import parse_attendees
 from tests.cli_env import configured
 from tests.cli_env import run as jingjin
 from workflow.activities import record_activity
-from workflow.school_targets import (
-    SchoolDevices,
-    WorkshopAttendance,
-    WorkshopBaseline,
-    device_standings,
-    workshop_standings,
-)
+from workflow.school_targets import device_standings, workshop_standings
 from workflow.targets_progress import progress
 
 RULES = load_rules(113)

@@ -16,8 +16,7 @@ from web_support import (
     seeded_sqlite_file,
 )
 
-from model.tables import School
-from workflow.school_targets import WorkshopAttendance
+from model.tables import School, WorkshopAttendance
 
 PAGE = "/targets/schools"
 

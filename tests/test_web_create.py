@@ -25,6 +25,7 @@ from web_support import (
 )
 
 from model.tables import (
+    Activity,
     BudgetChange,
     BudgetLine,
     County,
@@ -37,7 +38,6 @@ from model.tables import (
 )
 from states.values import PlanState, Role
 from web.listing import PAGE_SIZE
-from workflow.activities import Activity
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, func, select
 
 from model.files import EvidenceFile
-from model.tables import County, School, User
+from model.tables import Activity, County, School, User
 from rules import load_rules
 from rules.errors import JingjinError
 from states.activity import COUNT_FIELDS, FIELD_LABELS, FLAG_FIELDS, SPECS
@@ -24,7 +24,7 @@ from web.item_routes import read_upload
 from web.items import Page, page_of
 from web.listing import read_filters
 from web.years import programme_year
-from workflow.activities import Activity, record_activity
+from workflow.activities import record_activity
 from workflow.targets_progress import Progress, progress
 
 router = APIRouter()

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, func
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
-from model.tables import School
+from model.tables import Activity, School, SchoolDevices, WorkshopAttendance, WorkshopBaseline
 from rules import YearRules
 from rules.school_targets import (
     WORKSHOP_PARTS,
@@ -20,55 +20,6 @@ from rules.school_targets import (
     workshop_standing,
 )
 from states.workshop import Attendee
-from workflow.activities import Activity
-
-
-class WorkshopAttendance(SQLModel, table=True):
-    """One teacher at one part of one workshop session, as on its sign-in sheet."""
-
-    __tablename__ = "workshop_attendance"
-    __table_args__ = (
-        UniqueConstraint(
-            "activity_id", "part", "school_code", "teacher", name="uq_workshop_attendance"
-        ),
-        CheckConstraint("part IN (1, 2)", name="ck_workshop_attendance_part"),
-        Index("ix_workshop_attendance_year_school", "year", "school_id", "teacher"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    activity_id: int = Field(foreign_key="activity.id", index=True)
-    year: int = Field(foreign_key="programme_year.year")
-    part: int  # 1 = 數位學習工作坊(一), 2 = (二)
-    school_code: str = Field(max_length=6)
-    # None: the code is not one of the county's schools of the year (國立, another
-    # county): kept as attended, never counted (伍、三、(三)2.(1) opens them to 國立 teachers).
-    school_id: int | None = Field(default=None, foreign_key="school.id")
-    teacher: str = Field(max_length=32)
-
-
-class WorkshopBaseline(SQLModel, table=True):
-    """A school's teachers who completed (一) and (二) in the years before (111–112)."""
-
-    __tablename__ = "workshop_baseline"
-    __table_args__ = (CheckConstraint("teachers >= 0", name="ck_workshop_baseline_teachers"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    school_id: int = Field(foreign_key="school.id", unique=True)
-    teachers: int
-
-
-class SchoolDevices(SQLModel, table=True):
-    """A school's learning devices on hand (貳、二): single devices and class sets."""
-
-    __tablename__ = "school_devices"
-    __table_args__ = (
-        CheckConstraint("devices >= 0 AND class_sets >= 0", name="ck_school_devices_counts"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    school_id: int = Field(foreign_key="school.id", unique=True)
-    devices: int
-    class_sets: int
 
 
 # ------------------------------------------------------------------ attendance

@@ -14,12 +14,19 @@ from typing import NamedTuple
 from sqlalchemy import case, extract, func
 from sqlmodel import Session, col, select
 
-from model.tables import Milestone, Plan, School, User
+from model.tables import Activity, Milestone, Plan, School, User
 from rules import YearRules, load_rules, targets
-from states.activity import ActivityKind, Semester, plan_semesters, rate_text, semester_of
+from states.activity import (
+    ActivityDraft,
+    ActivityKind,
+    Semester,
+    plan_semesters,
+    rate_text,
+    reached_companion_days,
+    semester_of,
+)
 from states.values import ItemType, Role
 from vocab.milestone_kinds import MilestoneKind
-from workflow.activities import Activity, companion_schools_reached
 from workflow.plan_estimate import county_plan, school_facts
 from workflow.school_targets import device_standings, workshop_standings
 
@@ -175,6 +182,42 @@ def progress(session: Session, county_id: int, year: int) -> dict[str, Progress]
         else:
             out[key] = Progress(target, done[key], rate_text(done[key], target))
     return out
+
+
+def _companion_filter(county_id: int, year: int, semester: str):
+    return (
+        Activity.county_id == county_id,
+        Activity.year == year,
+        Activity.kind == ActivityKind.companion_visit,
+        Activity.semester == semester,
+    )
+
+
+def companion_days_before(
+    session: Session, draft: ActivityDraft, county_id: int, year: int, school, rules
+) -> int:
+    """Days already recorded for the draft's school in the semester of its date."""
+    if draft.kind != ActivityKind.companion_visit or school is None:
+        return 0
+    term = semester_of(draft.held_on, rules).code
+    total = session.exec(
+        select(func.coalesce(func.sum(Activity.days), 0)).where(
+            *_companion_filter(county_id, year, term), Activity.school_id == school.id
+        )
+    ).one()
+    return int(total)
+
+
+def companion_schools_reached(
+    session: Session, county_id: int, year: int, semester: str, rules
+) -> int:
+    """Schools whose 入校入班 days in `semester` reached the year's minimum (一學期 3 日)."""
+    per_school = session.exec(
+        select(func.sum(Activity.days))
+        .where(*_companion_filter(county_id, year, semester))
+        .group_by(Activity.school_id)
+    ).all()
+    return sum(1 for days in per_school if reached_companion_days(int(days), rules))
 
 
 # ------------------------------------------------------------------ closing milestones

@@ -8,8 +8,6 @@ import model.assignments
 import model.audit
 import model.files
 import model.tables  # noqa: F401
-import workflow.activities
-import workflow.school_targets  # noqa: F401
 from model.db import make_engine
 
 config = context.config
