@@ -203,17 +203,14 @@ def _day(value) -> str:
 
 # ------------------------------------------------------------------ the digest's share
 def digest_events(
-    session: Session, *, year: int, start: date, end: date, base_url: str
+    session: Session, lifecycles: dict, *, year: int, start: date, end: date, base_url: str
 ) -> dict[int, tuple[User, list[tuple[EventView, str]]]]:
     """The events logged on the days start … end−1 (Taipei), for each digest reader.
 
     Days, not hours: a digest covers whole days that are over, so an event after the
-    digest's hour is in the next one, never lost and never twice.
+    digest's hour is in the next one, never lost and never twice. `lifecycles` (by item
+    type) come from the caller: the workflow service sits above the mail.
     """
-    from workflow.lifecycles import (
-        LIFECYCLES,  # the lifecycles import the workflow, which imports us
-    )
-
     low, high = _moment(start), _moment(end)
     found: dict[int, tuple[User, list[tuple[EventView, str]]]] = {}
 
@@ -236,7 +233,7 @@ def digest_events(
     )
     for entry in logs:
         kind = EVENTS.get((str(entry.item_type), entry.event))
-        lifecycle = LIFECYCLES.get(entry.item_type)
+        lifecycle = lifecycles.get(entry.item_type)
         row = session.get(lifecycle.table, entry.item_id) if kind and lifecycle else None
         if row is not None and row.year == year:
             collect(*transition_event(session, kind, lifecycle, row, entry, base_url))
@@ -244,7 +241,7 @@ def digest_events(
         select(Handover).where(Handover.at >= low, Handover.at < high).order_by(Handover.id)
     )
     for handover in handovers:
-        lifecycle = LIFECYCLES.get(handover.item_type)
+        lifecycle = lifecycles.get(handover.item_type)
         row = session.get(lifecycle.table, handover.item_id) if lifecycle else None
         if row is not None and getattr(row, "year", year) == year:
             collect(*handover_event(session, lifecycle, row, handover, base_url))

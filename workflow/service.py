@@ -21,6 +21,7 @@ from config.clock import now
 from config.clock import today as clock_today
 from model import audit
 from model.tables import Milestone, Plan, TransitionLog, User
+from notifications.event_mail import on_transition
 from rules import load_rules
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent, UnknownItem
 from states.steps import (
@@ -292,10 +293,7 @@ def _write(session, lifecycle, moved, step, parsed, actor, reason, letter_no, ru
 def after_record() -> tuple[Callable[..., Any], ...]:
     """What runs after every recorded transition, in its transaction: (session, lifecycle,
     row, log entry). A refused transition never gets here, and a rolled-back one takes
-    what these wrote with it. The mail layer sits above the model, so it is imported
-    late rather than by the model's modules."""
-    from notifications.event_mail import on_transition
-
+    what these wrote with it."""
     return (on_transition,)
 
 

@@ -36,6 +36,7 @@ from notifications.render import (
     overdue_list_url,
     render_digest,
 )
+from workflow.lifecycles import LIFECYCLES
 
 
 def daily_digest(session: Session, ctx: JobContext) -> JobReport:
@@ -48,7 +49,12 @@ def daily_digest(session: Session, ctx: JobContext) -> JobReport:
     escalations = _escalations(session, ctx, since) if readers else []
     findings = _findings(session, ctx, since) if readers else []
     events = digest_events(
-        session, year=ctx.year, start=since, end=ctx.as_of, base_url=ctx.base_url
+        session,
+        LIFECYCLES,
+        year=ctx.year,
+        start=since,
+        end=ctx.as_of,
+        base_url=ctx.base_url,
     )
     happened = sum(len(mine) for _, mine in events.values())
     report.add("摘要項目", sum(due.count for due in escalations) + len(findings) + happened)
