@@ -14,17 +14,20 @@ from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from config.settings import get_settings
+
+def _settings():
+    # Read when the time is asked, never at import: the vocabulary and the lifecycles show
+    # dates through this module and load no settings (tests/test_layers.py).
+    from config.settings import get_settings
+
+    return get_settings()
 
 
 @cache
 def zone() -> ZoneInfo:
     """The zone every schedule runs in; a deployment setting, not a yearly rule."""
-    return ZoneInfo(get_settings().timezone)
+    return ZoneInfo(_settings().timezone)
 
-
-# The name importers know; it is the configured zone, Asia/Taipei unless set otherwise.
-TAIPEI = zone()
 
 _source: ContextVar[Callable[[], datetime] | None] = ContextVar("clock_source", default=None)
 
@@ -34,7 +37,7 @@ def now() -> datetime:
     if source is not None:
         return source()
     moment = datetime.now(zone())
-    pinned = get_settings().today
+    pinned = _settings().today
     return moment if pinned is None else datetime.combine(pinned, moment.timetz())
 
 

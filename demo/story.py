@@ -24,7 +24,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from config import clock
-from config.clock import TAIPEI
+from config.clock import zone
 from demo.data import (
     PlanContent,
     PurchasePick,
@@ -87,11 +87,11 @@ class StoryClock:
     """
 
     def __init__(self) -> None:
-        self.moment = datetime(2000, 1, 1, tzinfo=TAIPEI)
+        self.moment = datetime(2000, 1, 1, tzinfo=zone())
 
     def set(self, day: date) -> None:
         if day > self.moment.date():
-            self.moment = datetime.combine(day, time(9), tzinfo=TAIPEI)
+            self.moment = datetime.combine(day, time(9), tzinfo=zone())
 
     def now(self) -> datetime:
         self.moment += timedelta(minutes=1)

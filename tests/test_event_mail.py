@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from web_support import client_for, post, purchases_of, seeded_app
 
 from config import clock
-from config.clock import TAIPEI
+from config.clock import zone
 from demo.generate import generate
 from flows.jobs import run
 from model.db import make_engine
@@ -26,7 +26,7 @@ from workflow.plans import PLANS, approve_plan, decide_budget_change, request_bu
 from workflow.reimbursements import REIMBURSEMENTS, create_reimbursement
 from workflow.service import advance
 
-AT = datetime(2024, 3, 1, 10, 30, tzinfo=TAIPEI)  # a Friday
+AT = datetime(2024, 3, 1, 10, 30, tzinfo=zone())  # a Friday
 LETTER = "臺教資(四)字第1130012345號"
 PAID = "臺教資(五)字第1130000001號"
 SETTLED = "臺教資(五)字第1140000009號"

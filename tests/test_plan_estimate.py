@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from config import clock
-from config.clock import TAIPEI, local
+from config.clock import local, zone
 from demo.generate import DEMO_PER_HEAD, generate
 from model.db import make_engine
 from model.migrate import upgrade
@@ -69,7 +69,7 @@ def test_estimate_uses_rules_file_when_ministry_sets_none(session, plan):
 
 def test_set_per_head_keeps_who_set_it_when_and_from_what(session, plan):
     admin = _user(session, "moe.admin")
-    with clock.using(lambda: datetime(2024, 3, 1, 9, 30, tzinfo=TAIPEI)):
+    with clock.using(lambda: datetime(2024, 3, 1, 9, 30, tzinfo=zone())):
         set_per_head_rate(session, admin, 113, 240)
     set_per_head_rate(session, admin, 113, 180)
     changes = per_head_rate_changes(session, 113)
@@ -78,7 +78,7 @@ def test_set_per_head_keeps_who_set_it_when_and_from_what(session, plan):
         (DEMO_PER_HEAD, 240, "moe.admin"),
         (240, 180, "moe.admin"),
     ]
-    assert local(changes[1][0].at) == datetime(2024, 3, 1, 9, 30, tzinfo=TAIPEI)
+    assert local(changes[1][0].at) == datetime(2024, 3, 1, 9, 30, tzinfo=zone())
 
 
 def test_refused_per_head_setting_leaves_no_record(session, plan):
