@@ -123,7 +123,7 @@ def meeting_representative(ctx: PurchaseContext) -> str | None:
     return "公開會議的與會人員不具代表性：需要" + "、".join(short) + "。"
 
 
-@rule("purchase.product_listed")
+@rule("purchase.product_listed", reads=("product",))
 def product_listed(ctx: PurchaseContext) -> str | None:
     if ctx.product is not None:
         return None
@@ -142,7 +142,7 @@ def no_hardware(ctx: PurchaseContext) -> str | None:
     )
 
 
-@rule("purchase.data_clause")
+@rule("purchase.data_clause", reads=("product",))
 def data_clause(ctx: PurchaseContext) -> str | None:
     if ctx.product is None or not ctx.product.needs_data_clause:
         return None
@@ -167,7 +167,7 @@ def procurement_rules_date(ctx: PurchaseContext) -> str | None:
     )
 
 
-@rule("purchase.procurement_method")
+@rule("purchase.procurement_method", reads=("county",))
 def procurement_method(ctx: PurchaseContext) -> str | None:
     ev = ctx.evidence
     procurement = ctx.rules.procurement
@@ -215,12 +215,12 @@ def award_in_period(ctx: PurchaseContext) -> str | None:
     return _in_period(ctx.evidence.awarded_on, ctx.rules, "決標日期")
 
 
-@rule("purchase.plan_approved")
+@rule("purchase.plan_approved", reads=("plan_approved",))
 def plan_approved(ctx: PurchaseContext) -> str | None:
     return None if ctx.plan_approved else "縣市實施計畫尚未核定，不得簽約動支本計畫經費。"
 
 
-@rule("purchase.within_approved_line")
+@rule("purchase.within_approved_line", reads=("content_line", "contracted_elsewhere"))
 def within_approved_line(ctx: PurchaseContext) -> str | None:
     total = ctx.contracted_elsewhere + ctx.evidence.amount
     if total <= ctx.content_line:

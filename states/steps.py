@@ -23,11 +23,13 @@ SUPERVISOR = frozenset({Role.county_supervisor})
 MINISTRY = frozenset({Role.ministry_reviewer})
 
 
-def rule(rule_id: str) -> Callable[[Guard], Guard]:
-    """Give a guard its stable rule id."""
+def rule(rule_id: str, reads: Iterable[str] = ()) -> Callable[[Guard], Guard]:
+    """Give a guard its stable rule id, and name the facts of its context that the
+    workflow service must look up for it (a query each): a step loads only those."""
 
     def mark(func: Guard) -> Guard:
         func.rule_id = rule_id  # type: ignore[attr-defined]
+        func.reads = frozenset(reads)  # type: ignore[attr-defined]
         return func
 
     return mark
@@ -46,6 +48,11 @@ class Step:
     # The evidence field holding the day the step happened (請撥日期, 撥款日期 …): what the
     # milestones it closes record as done, rather than the day it was typed in.
     dated_by: str = ""
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The looked-up facts its guards read, by their names in the guards' context."""
+        return frozenset().union(*(getattr(guard, "reads", ()) for guard in self.guards))
 
 
 @dataclass(frozen=True)

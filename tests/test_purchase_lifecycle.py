@@ -1,5 +1,7 @@
 """The software purchase (伍、三、(六)) through the workflow service, on both databases."""
 
+import inspect
+import re
 from datetime import date
 
 import pytest
@@ -21,7 +23,7 @@ from model.tables import (
 )
 from rules import load_rules
 from states.errors import TransitionRefused, UnknownEvent
-from states.purchase import DISBURSEMENT_MILESTONE
+from states.purchase import DISBURSEMENT_MILESTONE, STEPS
 from states.values import BudgetItem, ItemType, PlanState, PurchaseState, Role
 from workflow.purchases import PURCHASES, create_purchase
 from workflow.service import advance
@@ -557,3 +559,17 @@ def test_request_after_rolled_deadline_is_late_unless_county_closed(demo, monkey
     walk_before(demo, second, "request_disbursement")
     go(demo, second, "request_disbursement", request(on="2024-12-03"))
     assert second.evidence["late_request"] is False
+
+
+# The context fields the workflow service looks up in the database (workflow/purchases.py).
+LOOKED_UP = {"product", "plan_approved", "content_line", "contracted_elsewhere", "county"}
+
+
+def test_every_guard_names_the_looked_up_facts_it_reads():
+    # A step loads only the facts its guards name; a guard reading another would see a default.
+    for step in STEPS.values():
+        for guard in step.guards:
+            used = set(re.findall(r"ctx\.(\w+)", inspect.getsource(guard))) & LOOKED_UP
+            assert used <= guard.reads, guard.rule_id
+    assert STEPS["verify_product"].reads == {"product"}
+    assert STEPS["decide"].reads == frozenset()

@@ -18,11 +18,6 @@ from states.purchase import (
     ProductFacts,
     PurchaseContext,
     PurchaseMachine,
-    data_clause,
-    plan_approved,
-    procurement_method,
-    product_listed,
-    within_approved_line,
 )
 from states.steps import access_refusals
 from states.values import BudgetItem, ItemType, PurchaseState
@@ -67,28 +62,26 @@ def _contracted_elsewhere(session: Session, row: Purchase) -> int:
     return int(total)
 
 
-# The guards that read each fact. A fact is read only for the steps whose guards read it:
-# the line's money is a sum over the county's purchases, which grows with every year kept,
-# and the plan and product are two more queries most steps do not need.
-READS_PRODUCT = frozenset({product_listed, data_clause})
-READS_PLAN = frozenset({plan_approved, within_approved_line})
-
-
 def context(session, row: Purchase, step, evidence, rules: YearRules, today: date):
-    guards = frozenset(step.guards)
-    plan = county_plan(session, row.county_id, row.year) if guards & READS_PLAN else None
+    # A fact is looked up only for a step whose guards read it (states.steps.rule): the
+    # line's money is a sum over the county's purchases, which grows with every year kept,
+    # and the plan and product are two more queries most steps do not need.
+    reads = step.reads
+    needs_plan = "plan_approved" in reads or "content_line" in reads
+    plan = county_plan(session, row.county_id, row.year) if needs_plan else None
     serial = getattr(evidence, "product_serial", None)
-    reads_line = within_approved_line in guards
     return PurchaseContext(
         rules=rules,
         today=today,
         evidence=evidence,
-        product=_product(session, row, serial) if guards & READS_PRODUCT else None,
+        product=_product(session, row, serial) if "product" in reads else None,
         plan_approved=plan is not None and plan.status in APPROVED_STATES,
-        content_line=_content_line(session, plan) if reads_line else 0,
-        contracted_elsewhere=_contracted_elsewhere(session, row) if reads_line else 0,
+        content_line=_content_line(session, plan) if "content_line" in reads else 0,
+        contracted_elsewhere=(
+            _contracted_elsewhere(session, row) if "contracted_elsewhere" in reads else 0
+        ),
         contract_amount=row.amount,
-        county=_county_name(session, row, rules) if procurement_method in guards else "",
+        county=_county_name(session, row, rules) if "county" in reads else "",
     )
 
 
