@@ -84,16 +84,18 @@ def open_milestones(session, row: Plan, kind: str, rules: YearRules, today: date
     return [column_values(m) for m in open_plan_milestones(session, row, rules, today)]
 
 
-PLANS = Lifecycle(
-    item_type=ItemType.plan,
-    label="縣市實施計畫",
-    table=Plan,
-    machine=PlanMachine,
-    steps=plan_states.STEPS,
-    context=plan_context,
-    record=record_plan,
-    open_milestones=open_milestones,
-)
+class Plans(Lifecycle):
+    item_type = ItemType.plan
+    label = "縣市實施計畫"
+    table = Plan
+    machine = PlanMachine
+    steps = plan_states.STEPS
+    context = staticmethod(plan_context)
+    record = staticmethod(record_plan)
+    open_milestones = staticmethod(open_milestones)
+
+
+PLANS = Plans()
 
 
 # ------------------------------------------------------------------ create and edit
@@ -272,16 +274,21 @@ def decided_on(evidence, today: date) -> date:
     return getattr(evidence, "decided_on", None) or today
 
 
-BUDGET_CHANGES = Lifecycle(
-    item_type=ItemType.budget_change,
-    label="經費流用/變更",
-    table=BudgetChange,
-    machine=BudgetChangeMachine,
-    steps=change_states.STEPS,
-    context=change_context,
-    record=record_change,
-    open_milestones=lambda *_: [],
-)
+class BudgetChanges(Lifecycle):
+    item_type = ItemType.budget_change
+    label = "經費流用/變更"
+    table = BudgetChange
+    machine = BudgetChangeMachine
+    steps = change_states.STEPS
+    context = staticmethod(change_context)
+    record = staticmethod(record_change)
+
+    @staticmethod
+    def open_milestones(session, row, kind, rules, today) -> list:
+        return []  # a budget change opens no milestone
+
+
+BUDGET_CHANGES = BudgetChanges()
 
 
 def request_budget_change(

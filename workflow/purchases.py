@@ -162,16 +162,18 @@ def open_milestones(session, row: Purchase, kind: str, rules: YearRules, today: 
     ]
 
 
-PURCHASES = Lifecycle(
-    item_type=ItemType.purchase,
-    label="軟體採購",
-    table=Purchase,
-    machine=PurchaseMachine,
-    steps=STEPS,
-    context=context,
-    record=record,
-    open_milestones=open_milestones,
-)
+class Purchases(Lifecycle):
+    item_type = ItemType.purchase
+    label = "軟體採購"
+    table = Purchase
+    machine = PurchaseMachine
+    steps = STEPS
+    context = staticmethod(context)
+    record = staticmethod(record)
+    open_milestones = staticmethod(open_milestones)
+
+
+PURCHASES = Purchases()
 
 
 def create_purchase(

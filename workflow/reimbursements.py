@@ -176,16 +176,18 @@ def open_milestones(session, row: Reimbursement, kind: str, rules: YearRules, to
     return []
 
 
-REIMBURSEMENTS = Lifecycle(
-    item_type=ItemType.reimbursement,
-    label="經費請撥結報",
-    table=Reimbursement,
-    machine=ReimbursementMachine,
-    steps=STEPS,
-    context=context,
-    record=record,
-    open_milestones=open_milestones,
-)
+class Reimbursements(Lifecycle):
+    item_type = ItemType.reimbursement
+    label = "經費請撥結報"
+    table = Reimbursement
+    machine = ReimbursementMachine
+    steps = STEPS
+    context = staticmethod(context)
+    record = staticmethod(record)
+    open_milestones = staticmethod(open_milestones)
+
+
+REIMBURSEMENTS = Reimbursements()
 
 
 # ------------------------------------------------------------------ creation

@@ -6,12 +6,12 @@ raises before anything is written; a concurrent change raises a conflict.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
+from pydantic import BaseModel
 from sqlalchemy import Table, bindparam, insert, inspect, update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
@@ -22,7 +22,7 @@ from config.clock import today as clock_today
 from model import audit
 from model.tables import Milestone, Plan, TransitionLog, User
 from notifications.event_mail import on_transition
-from rules import load_rules
+from rules import YearRules, load_rules
 from states.errors import Refusal, TransitionConflict, TransitionRefused, UnknownEvent, UnknownItem
 from states.steps import (
     Actor,
@@ -36,24 +36,52 @@ from states.steps import (
 from states.values import ItemType, Role
 
 
-@dataclass(frozen=True)
-class Lifecycle:
-    """How one kind of item plugs into the service."""
+class Lifecycle(Protocol):
+    """How one kind of item plugs into the service (workflow/lifecycles.py lists them).
+
+    A lifecycle subclasses this protocol: it names its table, machine and steps and
+    implements the three hooks below, and inherits the helpers that follow them.
+    """
 
     item_type: ItemType
     label: str  # 軟體採購, 縣市實施計畫, …
     table: type[SQLModel]
     machine: type[StateMachine]
     steps: dict[str, Step]
-    # In the three callables below, `row` is the item's column values as an `Item`, not an
-    # ORM row: its attributes are read and set as a row's would be.
-    # (session, row, step, evidence, rules, today) -> the guards' context
-    context: Callable[..., Any]
-    # (session, row, step, evidence, rules, today) -> writes the evidence onto the row
-    record: Callable[..., None]
-    # (session, row, kind, rules, today) -> the milestones a step opens (maybe none), as
-    # the column values of new `milestone` rows
-    open_milestones: Callable[..., list[dict[str, Any]]]
+    # In the hooks below, `row` is the item's column values as an `Item`, not an ORM row:
+    # its attributes are read and set as a row's would be.
+
+    def context(
+        self,
+        session: Session,
+        row: Any,
+        step: Step,
+        evidence: BaseModel | None,
+        rules: YearRules,
+        today: date,
+    ) -> Any:
+        """The guards' context: what the step's guards read (Step.reads says which
+        facts cost a query)."""
+        ...
+
+    def record(
+        self,
+        session: Session,
+        row: Any,
+        step: Step,
+        evidence: BaseModel | None,
+        rules: YearRules,
+        today: date,
+    ) -> None:
+        """Writes the step's evidence onto the row."""
+        ...
+
+    def open_milestones(
+        self, session: Session, row: Any, kind: str, rules: YearRules, today: date
+    ) -> list[dict[str, Any]]:
+        """The milestones a step opens (maybe none), as the column values of new
+        `milestone` rows."""
+        ...
 
     @property
     def targets(self) -> dict[tuple[str, str], str]:
