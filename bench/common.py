@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from bench.generate import generate
 from model.db import make_engine
 from model.migrate import upgrade
 
@@ -72,8 +73,6 @@ class BenchDB:
 @contextmanager
 def bench_database(kind: str, size: float, *, quiet: bool = False) -> Iterator[BenchDB]:
     """Create, migrate and fill a database; drop it afterwards."""
-    from bench.generate import generate  # late: generate imports this module
-
     with _empty_database(kind) as engine:
         started = time.perf_counter()
         counts = generate(engine, size)

@@ -375,15 +375,3 @@ def _log_sql(d: Dialect, n: int, purchases: int) -> str:
         f"{staff_id(1, 0)}, 'county_staff', {d.stamp()}, '', {d.json()}, {d.null('varchar')} "
         f"FROM {d.numbers(n)}"
     )
-
-
-def main(argv: list[str] | None = None) -> None:
-    from bench.common import bench_database, parse_args
-
-    args = parse_args("Generate the national data set (then drop it) and time it.", argv)
-    with bench_database(args.db, args.size):
-        pass
-
-
-if __name__ == "__main__":
-    main()
