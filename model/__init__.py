@@ -1,1 +1,1 @@
-"""The data model, its database session and its migrations."""
+"""Storage: every table, the database session, the migrations and the reference rows."""
