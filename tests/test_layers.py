@@ -64,7 +64,8 @@ def test_the_ladder_sees_a_lazy_upward_import(tmp_path):
     # The check itself: an import inside a function of a low package is found.
     (tmp_path / "vocab").mkdir()
     (tmp_path / "vocab" / "words.py").write_text(
-        "import config.clock\n\ndef f():\n    from workflow.service import advance\n", encoding="utf-8"
+        "import config.clock\n\ndef f():\n    from workflow.service import advance\n",
+        encoding="utf-8",
     )
     assert upward_imports(tmp_path) == [
         "vocab/words.py:4: imports workflow.service (workflow is not below vocab)"
