@@ -12,10 +12,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+if TYPE_CHECKING:
+    from config.settings import Settings
 
-def _settings():
+
+def _settings() -> "Settings":
     # Read when the time is asked, never at import: the vocabulary and the lifecycles show
     # dates through this module and load no settings (tests/test_layers.py).
     from config.settings import get_settings

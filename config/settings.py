@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr, ValidationError, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from rules.errors import JingjinError
+from config.errors import JingjinError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,7 @@ class Settings(BaseSettings):
 
     @field_validator("today", mode="before")
     @classmethod
-    def _iso_or_roc(cls, value):
+    def _iso_or_roc(cls, value: object) -> date | None:
         if value is None or isinstance(value, date):
             return value
         text = str(value).strip()

@@ -99,22 +99,26 @@ class BudgetLinesForm(BaseModel):
         found = []
         for item, line in self.lines().items():
             if line.requested != line.estimate and not line.explanation.strip():
-                found.append((
-                    f"{item}.explanation",
-                    f"{_label((item.value, 'explanation'))}：申請經費 {amount(line.requested)} 元"
-                    f"與教育部預估補助數 {amount(line.estimate)} 元不同，請說明差異",
-                ))
+                found.append(
+                    (
+                        f"{item}.explanation",
+                        f"{_label((item.value, 'explanation'))}：申請經費 {amount(line.requested)} 元"
+                        f"與教育部預估補助數 {amount(line.estimate)} 元不同，請說明差異",
+                    )
+                )
         return found
 
     def _over_cap(self, rules: YearRules) -> list[tuple[str, str]]:
         line, cap = self.administration, self.administration_cap(rules)
         if line.requested <= cap:
             return []
-        return [(
-            BudgetItem.administration.value,
-            f"{ITEM_LABELS['administration']}：申請 {amount(line.requested)} 元超過上限 "
-            f"{amount(cap)} 元（依經常門業務費 {amount(self.business_recurrent)} 元計算）",
-        )]
+        return [
+            (
+                BudgetItem.administration.value,
+                f"{ITEM_LABELS['administration']}：申請 {amount(line.requested)} 元超過上限 "
+                f"{amount(cap)} 元（依經常門業務費 {amount(self.business_recurrent)} 元計算）",
+            )
+        ]
 
     def _rate(self, item: BudgetItem, allowed: MonthlyRange) -> list[tuple[str, str]]:
         line = self.line(item)
@@ -125,11 +129,13 @@ class BudgetLinesForm(BaseModel):
             return [(f"{item}.person_months", f"{label}：請填寫人月數")]
         if allowed.min_monthly <= line.monthly_rate <= allowed.max_monthly:
             return []
-        return [(
-            f"{item}.monthly_rate",
-            f"{_label((item.value, 'monthly_rate'))}：須介於 {amount(allowed.min_monthly)} 至 "
-            f"{amount(allowed.max_monthly)} 元，目前為 {amount(line.monthly_rate)} 元",
-        )]
+        return [
+            (
+                f"{item}.monthly_rate",
+                f"{_label((item.value, 'monthly_rate'))}：須介於 {amount(allowed.min_monthly)} 至 "
+                f"{amount(allowed.max_monthly)} 元，目前為 {amount(line.monthly_rate)} 元",
+            )
+        ]
 
 
 def _label(loc: tuple) -> str:

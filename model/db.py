@@ -37,6 +37,7 @@ def _check_url(url: str) -> None:
     if port is not None and not 0 < port < 65536:
         raise DatabaseUrlError(f"JINGJIN_DATABASE_URL 的連接埠 {port} 不在 1–65535 之間")
 
+
 READ_ONLY = "jingjin_read_only"
 
 

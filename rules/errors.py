@@ -1,11 +1,8 @@
-"""The project's single exception root and the errors the rules package raises.
+"""The errors the rules package raises; the root, JingjinError, lives in config/errors.py."""
 
-Other packages add their own subclasses of JingjinError; callers catch the root.
-"""
+from config.errors import JingjinError
 
-
-class JingjinError(Exception):
-    """Root of every error jingjin raises on purpose."""
+__all__ = ["InputError", "JingjinError", "RulesFileError"]
 
 
 class RulesFileError(JingjinError):

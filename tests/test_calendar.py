@@ -19,8 +19,14 @@ def cal(r113):
 
 @pytest.mark.parametrize(
     "day",
-    [date(2024, 2, 17), date(2025, 2, 8), date(2024, 11, 29), date(2025, 5, 1),
-     date(2025, 1, 24), date(2025, 2, 3)],
+    [
+        date(2024, 2, 17),
+        date(2025, 2, 8),
+        date(2024, 11, 29),
+        date(2025, 5, 1),
+        date(2025, 1, 24),
+        date(2025, 2, 3),
+    ],
 )
 def test_is_working_day_accepts_weekdays_and_makeup_saturdays(cal, day):
     assert cal.is_working_day(day)
@@ -28,11 +34,26 @@ def test_is_working_day_accepts_weekdays_and_makeup_saturdays(cal, day):
 
 @pytest.mark.parametrize(
     "day",
-    [date(2024, 1, 1), date(2024, 2, 8), date(2024, 2, 14), date(2024, 2, 28),
-     date(2024, 4, 5), date(2024, 6, 10), date(2024, 9, 17), date(2024, 10, 10),
-     date(2024, 11, 30), date(2024, 12, 1), date(2025, 1, 27), date(2025, 1, 31),
-     date(2025, 4, 3), date(2025, 5, 30), date(2025, 9, 29), date(2025, 10, 6),
-     date(2025, 10, 24), date(2025, 12, 25)],
+    [
+        date(2024, 1, 1),
+        date(2024, 2, 8),
+        date(2024, 2, 14),
+        date(2024, 2, 28),
+        date(2024, 4, 5),
+        date(2024, 6, 10),
+        date(2024, 9, 17),
+        date(2024, 10, 10),
+        date(2024, 11, 30),
+        date(2024, 12, 1),
+        date(2025, 1, 27),
+        date(2025, 1, 31),
+        date(2025, 4, 3),
+        date(2025, 5, 30),
+        date(2025, 9, 29),
+        date(2025, 10, 6),
+        date(2025, 10, 24),
+        date(2025, 12, 25),
+    ],
 )
 def test_is_working_day_refuses_holidays_and_weekends(cal, day):
     assert not cal.is_working_day(day)

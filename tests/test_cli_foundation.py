@@ -22,9 +22,26 @@ def test_estimate_matches_hand_computation_for_hsinchu_city(monkeypatch, tmp_pat
     # 7  10 % × 3,000,000 + 5 % × 1,723,200 = 300,000 + 86,160 = 386,160 (under 600,000).
     with configured(monkeypatch, f"sqlite:///{tmp_path / 'x.db'}") as runner:
         result = run(
-            runner, "budget", "estimate", "--schools", str(REAL_LIST), "--county", "新竹市",
-            "--workshops", "10", "--companion-schools", "5", "--devices", "100",
-            "--mdm-fee", "1200", "--periods-per-school", "20", "--per-head", "100", "--json",
+            runner,
+            "budget",
+            "estimate",
+            "--schools",
+            str(REAL_LIST),
+            "--county",
+            "新竹市",
+            "--workshops",
+            "10",
+            "--companion-schools",
+            "5",
+            "--devices",
+            "100",
+            "--mdm-fee",
+            "1200",
+            "--periods-per-school",
+            "20",
+            "--per-head",
+            "100",
+            "--json",
         )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -52,7 +69,9 @@ def test_estimate_matches_hand_computation_for_hsinchu_city(monkeypatch, tmp_pat
 
 def test_estimate_text_shows_thousands_separators_and_roc_period(monkeypatch, tmp_path):
     with configured(monkeypatch, f"sqlite:///{tmp_path / 'x.db'}") as runner:
-        result = run(runner, "budget", "estimate", "--schools", str(REAL_LIST), "--county", "連江縣")
+        result = run(
+            runner, "budget", "estimate", "--schools", str(REAL_LIST), "--county", "連江縣"
+        )
     assert result.exit_code == 0, result.output
     assert "113/01/01–114/01/31" in result.output
     assert "650,000" in result.output

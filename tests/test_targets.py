@@ -29,8 +29,8 @@ def test_targets_round_sampling_up(r113, n, expected):
 def test_targets_sample_only_elementary_and_junior_high(r113):
     schools = _schools(50, "國小") + _schools(50, "國中") + _schools(60, "高中")
     t = targets(schools, r113)
-    assert t["sampled_schools"] == 17        # 17 % of 100, not of 160
-    assert t["key_schools"] == 8             # ceil(5 % × 160)
+    assert t["sampled_schools"] == 17  # 17 % of 100, not of 160
+    assert t["key_schools"] == 8  # ceil(5 % × 160)
 
 
 def test_targets_sample_nothing_without_elementary_or_junior_high(r113):
@@ -63,9 +63,17 @@ def test_targets_split_remote_and_non_remote(r113):
 def test_targets_return_exact_keys_as_ints(r113):
     t = targets(_schools(5), r113)
     assert set(t) == {
-        "key_schools", "self_learning_open_lessons", "open_lessons", "sampled_schools",
-        "literacy_teachers", "workshop_teachers", "moe_team_meetings", "parent_sessions",
-        "working_meetings", "guideline_workshops", "remote_one_device_schools",
+        "key_schools",
+        "self_learning_open_lessons",
+        "open_lessons",
+        "sampled_schools",
+        "literacy_teachers",
+        "workshop_teachers",
+        "moe_team_meetings",
+        "parent_sessions",
+        "working_meetings",
+        "guideline_workshops",
+        "remote_one_device_schools",
         "non_remote_class_set_schools",
     }
     assert all(type(v) is int for v in t.values())
