@@ -87,14 +87,22 @@ def workshop_rows(year: int, county_id: int | None = None):
 def workshop_standings(
     session: Session, county_id: int, rules: YearRules
 ) -> list[WorkshopStanding]:
+    # Two plain reads joined here: one county's schools are a few hundred rows, and a
+    # planner that misjudges the grouped subquery (fresh statistics) loops over it instead.
+    done = completed_both(rules.year, county_id)
+    trained = dict(session.exec(select(done.c.school_id, done.c.trained)).all())
     rows = session.exec(
-        workshop_rows(rules.year, county_id)
-        .where(School.county_id == county_id)
+        select(
+            School.id, School.code, School.name, School.teachers,
+            func.coalesce(WorkshopBaseline.teachers, 0),
+        )
+        .outerjoin(WorkshopBaseline, WorkshopBaseline.school_id == School.id)
+        .where(School.year == rules.year, School.county_id == county_id)
         .order_by(School.seq, School.id)
-    )
+    )  # fmt: skip
     return [
-        workshop_standing(sid, code, name, staff, base, done, rules)
-        for sid, _county, code, name, staff, base, done in rows
+        workshop_standing(sid, code, name, staff, base, trained.get(sid, 0), rules)
+        for sid, code, name, staff, base in rows
     ]
 
 
