@@ -139,9 +139,10 @@ def session(engine) -> Iterator[Session]:
         yield s
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One Debian Chromium for every browser test of the run."""
+    """One Debian Chromium per browser test module: Playwright's sync API keeps an event loop
+    running in this thread, which would turn later asyncio.run() and Prefect calls async."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

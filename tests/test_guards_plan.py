@@ -94,7 +94,7 @@ CASES = [
         ("7 行政管理費",),
     ),
     Boundary(
-        "plan.differences_explained",
+        "plan.unexplained_difference",
         p.differences_explained,
         plan(
             estimate={**GOOD.estimate, SUB: 59_999},
